@@ -1,0 +1,5 @@
+//! Parsing: query strings into a validated [`TransformSpec`].
+
+mod error;
+
+pub use error::ParamError;
