@@ -12,3 +12,4 @@ pub mod plan;
 pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::Limits;
+pub use params::TransformSpec;
