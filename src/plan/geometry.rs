@@ -91,9 +91,12 @@ mod tests {
         }
     }
 
+    type FitCase = (u32, u32, Option<u32>, Option<u32>, (u32, u32));
+    type WindowCase = (u32, u32, u32, u32, (u32, u32));
+
     #[test]
     fn fit_within_cases() {
-        let cases: &[(u32, u32, Option<u32>, Option<u32>, (u32, u32))] = &[
+        let cases: &[FitCase] = &[
             (300, 450, Some(100), Some(100), (67, 100)),
             (300, 450, None, Some(200), (133, 200)),
             (300, 450, Some(100), None, (100, 150)),
@@ -108,7 +111,7 @@ mod tests {
 
     #[test]
     fn largest_window_cases() {
-        let cases: &[(u32, u32, u32, u32, (u32, u32))] = &[
+        let cases: &[WindowCase] = &[
             (300, 450, 600, 600, (300, 300)),
             (300, 450, 100, 200, (225, 450)),
             (450, 300, 100, 100, (300, 300)),
