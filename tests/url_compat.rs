@@ -7,6 +7,8 @@ use pixform::AssetId;
 use serde_json::Value;
 
 const CASES: &str = include_str!("../testdata/compat/url_cases.jsonl");
+/// Randomised cases beyond the shared set: loose IDs, nulls, floats, other hosts, throwing sources.
+const EDGE_CASES: &str = include_str!("../testdata/compat/url_edge_cases.jsonl");
 
 struct Case {
     line: usize,
@@ -16,7 +18,11 @@ struct Case {
 }
 
 fn cases() -> Vec<Case> {
-    CASES
+    parse_cases(CASES)
+}
+
+fn parse_cases(text: &str) -> Vec<Case> {
+    text
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
@@ -43,10 +49,18 @@ fn cases() -> Vec<Case> {
 
 #[test]
 fn every_case_builds_the_clients_url() {
-    let all = cases();
-    assert_eq!(all.len(), 600);
+    check_all(&cases(), 600);
+}
+
+#[test]
+fn every_edge_case_builds_the_clients_url() {
+    check_all(&parse_cases(EDGE_CASES), 400);
+}
+
+fn check_all(all: &[Case], count: usize) {
+    assert_eq!(all.len(), count);
     let mut failures = Vec::new();
-    for case in &all {
+    for case in all {
         let got = case.options.to_url();
         match (&case.expected, &got) {
             (Ok(want), Ok(got)) if want == got => {}
