@@ -145,7 +145,12 @@ impl AssetId {
                 return Err(shape());
             };
             let (w, h) = dims.split_once('x').ok_or_else(shape)?;
-            AssetId::image(name, parse_dimension("width", w)?, parse_dimension("height", h)?, ext)
+            AssetId::image(
+                name,
+                parse_dimension("width", w)?,
+                parse_dimension("height", h)?,
+                ext,
+            )
         } else if let Some(rest) = id.strip_prefix("file-") {
             let (name, ext) = rest.split_once('-').ok_or_else(|| AssetError::WrongShape {
                 id: shorten(id),
@@ -158,7 +163,12 @@ impl AssetId {
     }
 
     /// An image asset ID from its parts, validated as [`AssetId::parse`] does.
-    pub fn image(name: &str, width: u32, height: u32, extension: &str) -> Result<AssetId, AssetError> {
+    pub fn image(
+        name: &str,
+        width: u32,
+        height: u32,
+        extension: &str,
+    ) -> Result<AssetId, AssetError> {
         for (side, v) in [("width", width), ("height", height)] {
             if v == 0 {
                 return Err(AssetError::InvalidDimension {
@@ -226,12 +236,18 @@ fn check_name(name: &str) -> Result<String, AssetError> {
     if valid {
         Ok(name.to_owned())
     } else {
-        Err(AssetError::InvalidName { name: shorten(name) })
+        Err(AssetError::InvalidName {
+            name: shorten(name),
+        })
     }
 }
 
 fn check_extension(ext: &str) -> Result<String, AssetError> {
-    if !ext.is_empty() && ext.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+    if !ext.is_empty()
+        && ext
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+    {
         Ok(ext.to_owned())
     } else {
         Err(AssetError::InvalidExtension {
@@ -281,10 +297,34 @@ mod tests {
     #[test]
     fn valid_ids_round_trip() {
         let cases: &[(&str, AssetKind, &str, Option<(u32, u32)>, &str)] = &[
-            ("image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg", AssetKind::Image, NAME24, Some((2000, 3000)), "jpg"),
-            ("image-546b1773b3f2eac5526da3a95f7ce9badeeda733-1x1-webp", AssetKind::Image, SHA, Some((1, 1)), "webp"),
-            ("image-a_b_c_d_e_f_g_h_i_j_k_l_-4294967295x7-mp4", AssetKind::Image, "a_b_c_d_e_f_g_h_i_j_k_l_", Some((u32::MAX, 7)), "mp4"),
-            ("file-546b1773b3f2eac5526da3a95f7ce9badeeda733-pdf", AssetKind::File, SHA, None, "pdf"),
+            (
+                "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg",
+                AssetKind::Image,
+                NAME24,
+                Some((2000, 3000)),
+                "jpg",
+            ),
+            (
+                "image-546b1773b3f2eac5526da3a95f7ce9badeeda733-1x1-webp",
+                AssetKind::Image,
+                SHA,
+                Some((1, 1)),
+                "webp",
+            ),
+            (
+                "image-a_b_c_d_e_f_g_h_i_j_k_l_-4294967295x7-mp4",
+                AssetKind::Image,
+                "a_b_c_d_e_f_g_h_i_j_k_l_",
+                Some((u32::MAX, 7)),
+                "mp4",
+            ),
+            (
+                "file-546b1773b3f2eac5526da3a95f7ce9badeeda733-pdf",
+                AssetKind::File,
+                SHA,
+                None,
+                "pdf",
+            ),
         ];
         for &(text, kind, name, dims, ext) in cases {
             let id = AssetId::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));

@@ -25,7 +25,12 @@ fn cases() -> Vec<(usize, Case)> {
         .lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
-        .map(|(i, l)| (i + 1, serde_json::from_str(l).unwrap_or_else(|e| panic!("line {}: {e}", i + 1))))
+        .map(|(i, l)| {
+            (
+                i + 1,
+                serde_json::from_str(l).unwrap_or_else(|e| panic!("line {}: {e}", i + 1)),
+            )
+        })
         .collect()
 }
 
@@ -41,10 +46,18 @@ fn signing_reproduces_every_case() {
     for (line, case) in &all {
         let got = sign_url(&case.url, &case.key_id, &case.private_key, expiry_of(case));
         if got.as_deref() != Ok(case.signed.as_str()) {
-            failures.push(format!("line {line}: want {}\n          got  {got:?}", case.signed));
+            failures.push(format!(
+                "line {line}: want {}\n          got  {got:?}",
+                case.signed
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 /// Replaces the first occurrence of `from` after the query mark.
@@ -59,7 +72,11 @@ fn verification_accepts_every_case_and_rejects_tampering() {
     for (line, case) in cases() {
         let expires = expiry_of(&case).unix_timestamp();
         let before = expires - 1;
-        let check = |what: &str, url: &str, key: &str, now: i64, want: &dyn Fn(&Result<_, UrlError>) -> bool| {
+        let check = |what: &str,
+                     url: &str,
+                     key: &str,
+                     now: i64,
+                     want: &dyn Fn(&Result<_, UrlError>) -> bool| {
             let got = verify_url(url, key, now);
             (!want(&got)).then(|| format!("line {line}: {what}: got {got:?}"))
         };
@@ -68,9 +85,16 @@ fn verification_accepts_every_case_and_rejects_tampering() {
         let path_start = signed[scheme_end..].find('/').map_or(0, |i| scheme_end + i);
         // Change one byte of the path (the character after the first '/').
         let mut path_changed = signed.clone();
-        let ch = if signed.as_bytes()[path_start + 1] == b'i' { "j" } else { "i" };
+        let ch = if signed.as_bytes()[path_start + 1] == b'i' {
+            "j"
+        } else {
+            "i"
+        };
         path_changed.replace_range(path_start + 1..path_start + 2, ch);
-        let (first_key, _) = signed.split_once('?').map(|(_, q)| q.split_once('=').unwrap_or((q, ""))).unwrap_or(("", ""));
+        let (first_key, _) = signed
+            .split_once('?')
+            .map(|(_, q)| q.split_once('=').unwrap_or((q, "")))
+            .unwrap_or(("", ""));
         let param_changed = if first_key == "keyid" {
             // No user parameters: adding one is the change.
             signed.replacen('?', "?w=1&", 1)
@@ -81,28 +105,72 @@ fn verification_accepts_every_case_and_rejects_tampering() {
         let expiry_changed = in_query(signed, "expiry=2", "expiry=3");
         let dropped = signed.split("&signature=").next().unwrap_or("").to_owned();
         let dup_key = format!("{signed}&keyid={}", case.key_id);
-        let wrong_key = cases().iter().map(|(_, c)| c.public_key.clone()).find(|k| *k != case.public_key).unwrap_or_default();
-        let ok = |r: &Result<pixform::url::VerifiedUrl, UrlError>| r.as_ref().is_ok_and(|v| v.key_id == case.key_id && v.expiry == case.expiry);
+        let wrong_key = cases()
+            .iter()
+            .map(|(_, c)| c.public_key.clone())
+            .find(|k| *k != case.public_key)
+            .unwrap_or_default();
+        let ok = |r: &Result<pixform::url::VerifiedUrl, UrlError>| {
+            r.as_ref()
+                .is_ok_and(|v| v.key_id == case.key_id && v.expiry == case.expiry)
+        };
         let mismatch = |r: &Result<_, UrlError>| matches!(r, Err(UrlError::SignatureMismatch));
         let results = [
             check("valid", signed, &case.public_key, before, &ok),
-            check("path byte", &path_changed, &case.public_key, before, &mismatch),
+            check(
+                "path byte",
+                &path_changed,
+                &case.public_key,
+                before,
+                &mismatch,
+            ),
             check("param", &param_changed, &case.public_key, before, &mismatch),
-            check("keyid value", &key_changed, &case.public_key, before, &mismatch),
-            check("expiry value", &expiry_changed, &case.public_key, before, &mismatch),
+            check(
+                "keyid value",
+                &key_changed,
+                &case.public_key,
+                before,
+                &mismatch,
+            ),
+            check(
+                "expiry value",
+                &expiry_changed,
+                &case.public_key,
+                before,
+                &mismatch,
+            ),
             check("wrong key", signed, &wrong_key, before, &mismatch),
-            check("dropped signature", &dropped, &case.public_key, before, &|r| {
-                matches!(r, Err(UrlError::MissingSigningParam { name: "signature" }))
-            }),
-            check("duplicate keyid", &dup_key, &case.public_key, before, &|r| {
-                matches!(r, Err(UrlError::DuplicateSigningParam { name: "keyid" }))
-            }),
-            check("at expiry", signed, &case.public_key, expires, &|r| matches!(r, Err(UrlError::Expired { .. }))),
-            check("after expiry", signed, &case.public_key, expires + 3600, &|r| {
+            check(
+                "dropped signature",
+                &dropped,
+                &case.public_key,
+                before,
+                &|r| matches!(r, Err(UrlError::MissingSigningParam { name: "signature" })),
+            ),
+            check(
+                "duplicate keyid",
+                &dup_key,
+                &case.public_key,
+                before,
+                &|r| matches!(r, Err(UrlError::DuplicateSigningParam { name: "keyid" })),
+            ),
+            check("at expiry", signed, &case.public_key, expires, &|r| {
                 matches!(r, Err(UrlError::Expired { .. }))
             }),
+            check(
+                "after expiry",
+                signed,
+                &case.public_key,
+                expires + 3600,
+                &|r| matches!(r, Err(UrlError::Expired { .. })),
+            ),
         ];
         failures.extend(results.into_iter().flatten());
     }
-    assert!(failures.is_empty(), "{} checks fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} checks fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -22,8 +22,7 @@ fn cases() -> Vec<Case> {
 }
 
 fn parse_cases(text: &str) -> Vec<Case> {
-    text
-        .lines()
+    text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
@@ -65,10 +64,19 @@ fn check_all(all: &[Case], count: usize) {
         match (&case.expected, &got) {
             (Ok(want), Ok(got)) if want == got => {}
             (Err(_), Err(_)) => {}
-            (want, got) => failures.push(format!("line {}: want {want:?}\n          got  {got:?}", case.line)),
+            (want, got) => failures.push(format!(
+                "line {}: want {want:?}\n          got  {got:?}",
+                case.line
+            )),
         }
     }
-    assert!(failures.is_empty(), "{} of {} cases fail:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} cases fail:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }
 
 /// The query value the client writes for an option, decoded: `String(value)`.
@@ -144,7 +152,10 @@ fn parsing_each_built_url_recovers_asset_and_parameters() {
             // A lenient reference (e.g. `image-abc-12x-jpg`) gives a URL that strict parsing
             // must refuse; a strict one must parse.
             if matches!(strict, Some(Ok(_))) || parsed.is_ok() {
-                failures.push(format!("line {}: strict id {strict:?}, parse {parsed:?}", case.line));
+                failures.push(format!(
+                    "line {}: strict id {strict:?}, parse {parsed:?}",
+                    case.line
+                ));
             }
             continue;
         };
@@ -160,40 +171,67 @@ fn parsing_each_built_url_recovers_asset_and_parameters() {
         if parsed.resource != resource {
             problems.push(format!("resource {:?}", parsed.resource));
         }
-        let base = o.get("baseUrl").map_or("https://cdn.sanity.io".to_owned(), |b| js_string(b).trim_end_matches('/').to_owned());
+        let base = o
+            .get("baseUrl")
+            .map_or("https://cdn.sanity.io".to_owned(), |b| {
+                js_string(b).trim_end_matches('/').to_owned()
+            });
         if parsed.base_url != base {
             problems.push(format!("base url {}", parsed.base_url));
         }
         if parsed.vanity_name.as_deref() != o.get("vanityName").and_then(Value::as_str) {
             problems.push(format!("vanity {:?}", parsed.vanity_name));
         }
-        let param = |k: &str| parsed.params.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone());
+        let param = |k: &str| {
+            parsed
+                .params
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
         for (option, key) in MAPPED {
             if param(key) != o.get(*option).map(js_string) {
-                problems.push(format!("{key}: {:?} for option {:?}", param(key), o.get(*option)));
+                problems.push(format!(
+                    "{key}: {:?} for option {:?}",
+                    param(key),
+                    o.get(*option)
+                ));
             }
         }
         if param("bg") != o.get("bg").map(js_string) {
             problems.push(format!("bg {:?}", param("bg")));
         }
         if let Some(fp) = o.get("focalPoint") {
-            if param("fp-x") != Some(js_string(&fp["x"])) || param("fp-y") != Some(js_string(&fp["y"])) {
+            if param("fp-x") != Some(js_string(&fp["x"]))
+                || param("fp-y") != Some(js_string(&fp["y"]))
+            {
                 problems.push("focal point".to_owned());
             }
         }
         if let Some(r) = o.get("rect") {
-            let want = ["left", "top", "width", "height"].map(|k| js_string(&r[k])).join(",");
-            let whole = format!("0,0,{},{}", asset.width().unwrap_or(0), asset.height().unwrap_or(0));
+            let want = ["left", "top", "width", "height"]
+                .map(|k| js_string(&r[k]))
+                .join(",");
+            let whole = format!(
+                "0,0,{},{}",
+                asset.width().unwrap_or(0),
+                asset.height().unwrap_or(0)
+            );
             if param("rect") != Some(want.clone()) && !(param("rect").is_none() && want == whole) {
                 problems.push(format!("rect {:?} != {want}", param("rect")));
             }
         }
         let truthy = |k: &str| o.get(k).and_then(Value::as_bool).unwrap_or(false);
-        let flip = format!("{}{}", if truthy("flipHorizontal") { "h" } else { "" }, if truthy("flipVertical") { "v" } else { "" });
+        let flip = format!(
+            "{}{}",
+            if truthy("flipHorizontal") { "h" } else { "" },
+            if truthy("flipVertical") { "v" } else { "" }
+        );
         if param("flip") != (!flip.is_empty()).then_some(flip) {
             problems.push(format!("flip {:?}", param("flip")));
         }
-        if parsed.query != url.split_once('?').map_or("", |(_, q)| q) || parsed.signing.is_signed() {
+        if parsed.query != url.split_once('?').map_or("", |(_, q)| q) || parsed.signing.is_signed()
+        {
             problems.push(format!("query {:?}", parsed.query));
         }
         if !problems.is_empty() {
@@ -201,5 +239,10 @@ fn parsing_each_built_url_recovers_asset_and_parameters() {
         }
     }
     assert!(checked > 500, "only {checked} cases had a strict asset id");
-    assert!(failures.is_empty(), "{} cases fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

@@ -100,9 +100,14 @@ impl UrlOptions {
             || truthy(self.crop.as_ref());
         // The rect parts as the client holds them: user values, or numbers it computed.
         let rect: Option<[Option<OptionValue>; 4]> = if explicit {
-            self.rect
-                .as_ref()
-                .map(|r| [r.left.clone(), r.top.clone(), r.width.clone(), r.height.clone()])
+            self.rect.as_ref().map(|r| {
+                [
+                    r.left.clone(),
+                    r.top.clone(),
+                    r.width.clone(),
+                    r.height.clone(),
+                ]
+            })
         } else {
             let r = self.fit_rect(crop, hotspot);
             Some([r.left, r.top, r.width, r.height].map(|x| Some(OptionValue::Number(x))))
@@ -206,7 +211,12 @@ impl UrlOptions {
             } else if left + width > crop.left + crop.width {
                 left = crop.left + crop.width - width;
             }
-            PixelRect { left, top, width, height }
+            PixelRect {
+                left,
+                top,
+                width,
+                height,
+            }
         } else {
             // Taller than wanted: cut from top and bottom, centred on the hotspot.
             let width = crop.width;
@@ -219,7 +229,12 @@ impl UrlOptions {
             } else if top + height > crop.top + crop.height {
                 top = crop.top + crop.height - height;
             }
-            PixelRect { left, top, width, height }
+            PixelRect {
+                left,
+                top,
+                width,
+                height,
+            }
         }
     }
 }
@@ -252,7 +267,8 @@ fn hotspot_edges(h: &HotspotFractions, a: &LooseAsset) -> PixelEdges {
 /// `left !== 0 || top !== 0 || height !== asset.height || width !== asset.width` with
 /// JavaScript's strict inequality (a string `"0"` is not `0`).
 fn is_effective_crop(parts: &[Option<OptionValue>; 4], asset: &LooseAsset) -> bool {
-    let strictly_equals = |v: &Option<OptionValue>, n: f64| matches!(v, Some(OptionValue::Number(x)) if *x == n);
+    let strictly_equals =
+        |v: &Option<OptionValue>, n: f64| matches!(v, Some(OptionValue::Number(x)) if *x == n);
     let [left, top, width, height] = parts;
     !strictly_equals(left, 0.0)
         || !strictly_equals(top, 0.0)

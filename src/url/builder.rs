@@ -403,16 +403,34 @@ mod tests {
     fn methods_do_not_change_the_original() {
         let base = ImageUrlBuilder::new("p", "d").image_id("image-abc-10x20-png");
         let wide = base.width(5);
-        assert_eq!(base.url().as_deref(), Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png"));
-        assert_eq!(wide.url().as_deref(), Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?w=5"));
+        assert_eq!(
+            base.url().as_deref(),
+            Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png")
+        );
+        assert_eq!(
+            wide.url().as_deref(),
+            Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?w=5")
+        );
     }
 
     #[test]
     fn dpr_one_keeps_the_previous_value_and_bad_frames_fail() {
         let b = ImageUrlBuilder::new("p", "d").image_id("image-abc-10x20-png");
-        assert_eq!(b.dpr(2.0).dpr(1.0).url().as_deref(), Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?dpr=2"));
-        assert_eq!(b.frame(1).url().as_deref(), Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?frame=1"));
-        assert!(matches!(b.frame(2).url(), Err(UrlError::InvalidOption { option: "frame", .. })));
+        assert_eq!(
+            b.dpr(2.0).dpr(1.0).url().as_deref(),
+            Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?dpr=2")
+        );
+        assert_eq!(
+            b.frame(1).url().as_deref(),
+            Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?frame=1")
+        );
+        assert!(matches!(
+            b.frame(2).url(),
+            Err(UrlError::InvalidOption {
+                option: "frame",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -445,18 +463,28 @@ mod tests {
             .url();
         assert_eq!(
             url.as_deref(),
-            Ok("https://cdn.sanity.io/images/p/d/abc-10x20.png?bg=80ff0000&fp-x=0.25&fp-y=0.125\
+            Ok(
+                "https://cdn.sanity.io/images/p/d/abc-10x20.png?bg=80ff0000&fp-x=0.25&fp-y=0.125\
                 &flip=hv&w=5&h=6&fm=pjpg&dl=a%20b%26c&blur=7&sharp=4&invert=false&or=270\
                 &min-h=1&max-h=8&min-w=2&max-w=9&q=80&fit=fillmax&crop=top&sat=-20&auto=format\
-                &dpr=1.5&pad=3&frame=1")
+                &dpr=1.5&pad=3&frame=1"
+            )
         );
     }
 
     #[test]
     fn resource_hosts() {
-        let b = ImageUrlBuilder::new("p", "d").image_id("image-abc-10x20-png").base_url("https://x.test//");
-        assert_eq!(b.url().as_deref(), Ok("https://x.test/images/p/d/abc-10x20.png"));
-        assert_eq!(b.canvas("c1").url().as_deref(), Ok("https://x.test/images/canvases/c1/abc-10x20.png"));
+        let b = ImageUrlBuilder::new("p", "d")
+            .image_id("image-abc-10x20-png")
+            .base_url("https://x.test//");
+        assert_eq!(
+            b.url().as_deref(),
+            Ok("https://x.test/images/p/d/abc-10x20.png")
+        );
+        assert_eq!(
+            b.canvas("c1").url().as_deref(),
+            Ok("https://x.test/images/canvases/c1/abc-10x20.png")
+        );
         assert_eq!(
             b.canvas("c1").media_library("m1").url().as_deref(),
             Ok("https://x.test/media-libraries/m1/images/abc-10x20.png")

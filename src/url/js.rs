@@ -258,7 +258,9 @@ mod tests {
         for &(s, want) in cases {
             assert_eq!(string_to_number(s), want, "{s:?}");
         }
-        for s in ["abc", "inf", "nan", "1e", "0x", "-0x10", "1_000", "12px", "."] {
+        for s in [
+            "abc", "inf", "nan", "1e", "0x", "-0x10", "1_000", "12px", ".",
+        ] {
             assert!(string_to_number(s).is_nan(), "{s:?}");
         }
     }
@@ -287,6 +289,9 @@ mod tests {
         assert_eq!(encode_uri_component("a&b=c.png"), "a%26b%3Dc.png");
         assert_eq!(encode_uri_component("my image!*'()~"), "my%20image!*'()~");
         assert_eq!(encode_uri_component("é/"), "%C3%A9%2F");
-        assert_eq!(encode_rfc3986("my image!*'()~"), "my%20image%21%2A%27%28%29~");
+        assert_eq!(
+            encode_rfc3986("my image!*'()~"),
+            "my%20image%21%2A%27%28%29~"
+        );
     }
 }

@@ -28,7 +28,9 @@ impl OptionValue {
         match self {
             OptionValue::Null => Value::Null,
             OptionValue::Bool(b) => Value::Bool(*b),
-            OptionValue::Number(x) => serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number),
+            OptionValue::Number(x) => {
+                serde_json::Number::from_f64(*x).map_or(Value::Null, Value::Number)
+            }
             OptionValue::String(s) => Value::String(s.clone()),
         }
     }
@@ -102,16 +104,32 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OptionValue>, D::Er
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RectOption {
     /// Left edge. Default: unset (printed as `undefined`, as the client does).
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub left: Option<OptionValue>,
     /// Top edge. Default: unset.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub top: Option<OptionValue>,
     /// Width. Default: unset.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub width: Option<OptionValue>,
     /// Height. Default: unset.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub height: Option<OptionValue>,
 }
 
@@ -119,10 +137,18 @@ pub struct RectOption {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FocalPointOption {
     /// Horizontal position, 0–1. Default: unset.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub x: Option<OptionValue>,
     /// Vertical position, 0–1. Default: unset.
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub y: Option<OptionValue>,
 }
 

@@ -115,7 +115,11 @@ pub fn parse_image_url(url: &str) -> Result<ParsedImageUrl, UrlError> {
     let (scheme, rest) = before_query
         .split_once("://")
         .ok_or_else(|| invalid("expected scheme://host/path"))?;
-    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b)) {
+    if scheme.is_empty()
+        || !scheme
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+    {
         return Err(invalid("bad scheme"));
     }
     let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -131,7 +135,9 @@ pub fn parse_image_url(url: &str) -> Result<ParsedImageUrl, UrlError> {
     let asset = asset_from_file_name(file)?;
     let vanity = segments.get(file_at + 1..).unwrap_or(&[]).join("/");
     let prefix = segments.get(..start).unwrap_or(&[]).join("/");
-    let base_url = format!("{scheme}://{host}/{prefix}").trim_end_matches('/').to_owned();
+    let base_url = format!("{scheme}://{host}/{prefix}")
+        .trim_end_matches('/')
+        .to_owned();
 
     let mut signing = SigningParams::default();
     let mut kept = Vec::new();
@@ -174,11 +180,9 @@ pub fn parse_image_url(url: &str) -> Result<ParsedImageUrl, UrlError> {
 fn find_image_path(segs: &[&str]) -> Option<(usize, ImageResource, usize)> {
     let at = |i: usize| segs.get(i).copied().filter(|s| !s.is_empty());
     (0..segs.len()).find_map(|i| match (at(i), at(i + 1), at(i + 2), at(i + 3)) {
-        (Some("media-libraries"), Some(id), Some("images"), Some(_)) => Some((
-            i,
-            ImageResource::MediaLibrary { id: id.to_owned() },
-            i + 3,
-        )),
+        (Some("media-libraries"), Some(id), Some("images"), Some(_)) => {
+            Some((i, ImageResource::MediaLibrary { id: id.to_owned() }, i + 3))
+        }
         (Some("images"), Some("canvases"), Some(id), Some(_)) => {
             Some((i, ImageResource::Canvas { id: id.to_owned() }, i + 3))
         }
@@ -210,10 +214,32 @@ mod tests {
     #[test]
     fn resources_and_prefixes() {
         let cases: &[(&str, &str, ImageResource)] = &[
-            ("https://cdn.sanity.io/images/p/d/", "https://cdn.sanity.io", ImageResource::Dataset { project_id: "p".into(), dataset: "d".into() }),
-            ("http://localhost:8080/cdn/images/p/d/", "http://localhost:8080/cdn", ImageResource::Dataset { project_id: "p".into(), dataset: "d".into() }),
-            ("https://x.test/images/canvases/c1/", "https://x.test", ImageResource::Canvas { id: "c1".into() }),
-            ("https://x.test/media-libraries/m1/images/", "https://x.test", ImageResource::MediaLibrary { id: "m1".into() }),
+            (
+                "https://cdn.sanity.io/images/p/d/",
+                "https://cdn.sanity.io",
+                ImageResource::Dataset {
+                    project_id: "p".into(),
+                    dataset: "d".into(),
+                },
+            ),
+            (
+                "http://localhost:8080/cdn/images/p/d/",
+                "http://localhost:8080/cdn",
+                ImageResource::Dataset {
+                    project_id: "p".into(),
+                    dataset: "d".into(),
+                },
+            ),
+            (
+                "https://x.test/images/canvases/c1/",
+                "https://x.test",
+                ImageResource::Canvas { id: "c1".into() },
+            ),
+            (
+                "https://x.test/media-libraries/m1/images/",
+                "https://x.test",
+                ImageResource::MediaLibrary { id: "m1".into() },
+            ),
         ];
         for (prefix, base, resource) in cases {
             let parsed = parse_image_url(&format!("{prefix}{FILE}/v/w?a=1#frag")).expect(prefix);
@@ -235,8 +261,13 @@ mod tests {
         assert_eq!(p.signing.key_id.as_deref(), Some("k"));
         assert_eq!(p.signing.expiry.as_deref(), Some("2026-12-31T23:59:59Z"));
         assert_eq!(p.signing.signature.as_deref(), Some("abc=="));
-        let dup = parse_image_url(&format!("https://cdn.sanity.io/images/p/d/{FILE}?keyid=a&keyid=b"));
-        assert_eq!(dup.err(), Some(UrlError::DuplicateSigningParam { name: "keyid" }));
+        let dup = parse_image_url(&format!(
+            "https://cdn.sanity.io/images/p/d/{FILE}?keyid=a&keyid=b"
+        ));
+        assert_eq!(
+            dup.err(),
+            Some(UrlError::DuplicateSigningParam { name: "keyid" })
+        );
     }
 
     #[test]

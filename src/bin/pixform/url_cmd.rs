@@ -53,10 +53,17 @@ pub fn run(args: &UrlArgs) -> Result<(), String> {
         println!("{json}");
         return Ok(());
     }
-    let image = args.image.as_deref().ok_or("an image JSON or --parse URL is required")?;
+    let image = args
+        .image
+        .as_deref()
+        .ok_or("an image JSON or --parse URL is required")?;
     let source = serde_json::from_str(image).unwrap_or_else(|_| Value::String(image.to_owned()));
     let mut options = Map::new();
-    let strings = [("projectId", &args.project), ("dataset", &args.dataset), ("baseUrl", &args.base_url)];
+    let strings = [
+        ("projectId", &args.project),
+        ("dataset", &args.dataset),
+        ("baseUrl", &args.base_url),
+    ];
     for (key, value) in strings {
         if let Some(v) = value {
             options.insert(key.to_owned(), Value::String(v.clone()));
@@ -69,7 +76,8 @@ pub fn run(args: &UrlArgs) -> Result<(), String> {
             .ok_or_else(|| format!("--param {param}: expected KEY=VALUE"))?;
         insert_option(&mut options, key, value)?;
     }
-    let options: UrlOptions = serde_json::from_value(Value::Object(options)).map_err(|e| e.to_string())?;
+    let options: UrlOptions =
+        serde_json::from_value(Value::Object(options)).map_err(|e| e.to_string())?;
     println!("{}", options.to_url().map_err(|e| e.to_string())?);
     Ok(())
 }
@@ -78,11 +86,17 @@ fn insert_option(options: &mut Map<String, Value>, key: &str, value: &str) -> Re
     let numbers = |names: &[&str]| -> Result<Value, String> {
         let parts: Vec<&str> = value.split(',').collect();
         if parts.len() != names.len() {
-            return Err(format!("{key}: expected {} comma-separated numbers", names.len()));
+            return Err(format!(
+                "{key}: expected {} comma-separated numbers",
+                names.len()
+            ));
         }
         let mut obj = Map::new();
         for (name, part) in names.iter().zip(parts) {
-            let n: f64 = part.trim().parse().map_err(|_| format!("{key}: \"{part}\" is not a number"))?;
+            let n: f64 = part
+                .trim()
+                .parse()
+                .map_err(|_| format!("{key}: \"{part}\" is not a number"))?;
             obj.insert((*name).to_owned(), serde_json::json!(n));
         }
         Ok(Value::Object(obj))
@@ -97,11 +111,17 @@ fn insert_option(options: &mut Map<String, Value>, key: &str, value: &str) -> Re
             options.insert("focalPoint".to_owned(), fp);
         }
         "flip" => {
-            options.insert("flipHorizontal".to_owned(), Value::Bool(value.contains('h')));
+            options.insert(
+                "flipHorizontal".to_owned(),
+                Value::Bool(value.contains('h')),
+            );
             options.insert("flipVertical".to_owned(), Value::Bool(value.contains('v')));
         }
         _ => {
-            let name = ALIASES.iter().find(|(alias, _)| *alias == key).map_or(key, |(_, name)| name);
+            let name = ALIASES
+                .iter()
+                .find(|(alias, _)| *alias == key)
+                .map_or(key, |(_, name)| name);
             let parsed = match serde_json::from_str::<Value>(value) {
                 Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => v,
                 _ => Value::String(value.to_owned()),
