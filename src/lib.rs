@@ -15,3 +15,4 @@ pub use asset::AssetId;
 pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::Limits;
+pub use params::TransformSpec;

@@ -39,8 +39,8 @@ pub enum ParamError {
         key: &'static str,
         /// The decoded value as given, shortened to 64 bytes.
         value: String,
-        /// What the key accepts.
-        expected: &'static str,
+        /// What the key accepts, e.g. `an integer 0–100`.
+        expected: String,
     },
 }
 

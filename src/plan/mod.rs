@@ -1,5 +1,551 @@
-//! Planning: every concrete number of a transform, from the source header facts alone.
+//! Planning: every concrete number of a transform, from the source's header facts alone.
+//!
+//! [`plan`] is pure: no I/O and no allocation proportional to the image. It implements the
+//! operation order and geometry of the URL dialect:
+//!
+//! 1. `rect` crops the oriented source; a rect partly outside is clamped, one with no overlap
+//!    is an error.
+//! 2. `or` rotates clockwise, then `flip` mirrors; `w`, `h` and `fp-*` refer to the result.
+//! 3. The fit mode computes the crop window, the resized image and the canvas; `pad` and
+//!    `fill`/`fillmax` place the image on a canvas of `bg`.
+//!
+//! Decisions where the dialect is silent:
+//! * `dpr` acts only together with `w` or `h`; alone it is accepted and has no effect (the
+//!   official URL builder emits such URLs).
+//! * `min-*`/`max-*` act only with `fit=crop` and `w` or `h`; the missing side is first
+//!   completed from the aspect ratio, then the sides are clamped (`max` wins over `min`).
+//! * With `pad` and `w`/`h`, the image gets the box less `2·pad` on each axis (at least 1 px);
+//!   `clip`/`max`/`min`/`scale`/`crop` outputs are the image plus padding, `fill`/`fillmax`
+//!   outputs are the full box.
+//! * Sources larger than 8192 px are fine; only the *output* is capped (an output side above
+//!   [`Limits::max_output_side`] is an error, even without `w`/`h`).
+//! * Crop windows are whole pixels; a centred window's offset is rounded down.
 
 mod error;
+pub mod geometry;
+
+use serde::Serialize;
 
 pub use error::PlanError;
+pub use geometry::PixelRect;
+
+use crate::format::ImageFormat;
+use crate::params::{
+    Color, ColorSpace, Crop, Fit, Flip, HorizontalAnchor, OutputFormat, Rotation, TransformSpec,
+    VerticalAnchor,
+};
+use crate::Limits;
+use geometry::{complete_box, fit_within, largest_window};
+
+/// The facts about a source that planning needs, all from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct SourceFacts {
+    /// Width after the EXIF orientation is applied.
+    pub width: u32,
+    /// Height after the EXIF orientation is applied.
+    pub height: u32,
+    /// Whether the source has an alpha channel.
+    pub has_alpha: bool,
+    /// Number of frames (1 for still images).
+    pub frames: u32,
+    /// The source's container format.
+    pub format: ImageFormat,
+}
+
+/// Hints for the decoder, so it produces no more pixels than the plan needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct DecoderHints {
+    /// JPEG DCT-domain downscale denominator: 1, 2, 4 or 8 (the decoder produces
+    /// ⌈W/d⌉×⌈H/d⌉ pixels). The largest that still leaves at least the resolution the resize
+    /// needs; always 1 for other formats.
+    pub jpeg_scale_denom: u8,
+}
+
+/// How the output is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Encoding {
+    /// The container format (before `auto=format` negotiation).
+    pub format: ImageFormat,
+    /// Progressive JPEG (`fm=pjpg`).
+    pub progressive: bool,
+    /// `fm=json`: facts about the output instead of pixels.
+    pub json: bool,
+    /// `auto=format`: the format may be replaced by one the client accepts.
+    pub auto_format: bool,
+    /// Quality 0–100 for lossy formats. Default: 75.
+    pub quality: u8,
+}
+
+/// Every concrete number of a transform.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
+pub struct Plan {
+    /// Output width (the canvas).
+    pub width: u32,
+    /// Output height (the canvas).
+    pub height: u32,
+    /// The source facts the plan was made for.
+    pub source: SourceFacts,
+    /// `rect` clamped to the oriented source (the whole source without `rect`).
+    pub rect: PixelRect,
+    /// Clockwise rotation applied after `rect`.
+    pub rotation: Rotation,
+    /// Mirror applied after the rotation.
+    pub flip: Option<Flip>,
+    /// The crop window in the rotated/flipped image (whose size is `oriented_size`).
+    pub crop_window: PixelRect,
+    /// Size of the image after rect, rotation and flip, before fitting.
+    pub oriented_size: (u32, u32),
+    /// The crop window expressed in the oriented source's coordinates (before rotation/flip):
+    /// the only source pixels the output depends on (except through `blur`).
+    pub source_window: PixelRect,
+    /// Whether the crop window should be re-placed by entropy (`crop=entropy`) at execution;
+    /// its size stays that of `crop_window`.
+    pub entropy_crop: bool,
+    /// Size of the resized image (before padding/canvas).
+    pub resize: (u32, u32),
+    /// Top-left of the resized image on the canvas.
+    pub offset: (u32, u32),
+    /// Padding in pixels (after `dpr`).
+    pub pad: u32,
+    /// Background of the canvas and of flattening.
+    pub background: Color,
+    /// Whether the output keeps an alpha channel.
+    pub has_alpha: bool,
+    /// Output encoding.
+    pub encoding: Encoding,
+    /// Decoder hints (shrink-on-load).
+    pub decoder: DecoderHints,
+    /// Gaussian blur sigma in output pixels (`blur`/10); 0 = none.
+    pub blur_sigma: f32,
+    /// Unsharp-mask strength 0–100; 0 = none.
+    pub sharpen: u8,
+    /// Invert the colours.
+    pub invert: bool,
+    /// Saturation change −100–100.
+    pub saturation: i8,
+    /// Colour handling.
+    pub color_space: ColorSpace,
+}
+
+impl Plan {
+    /// Whether the canvas is larger than the image (padding or fill).
+    pub fn has_canvas(&self) -> bool {
+        (self.width, self.height) != self.resize
+    }
+
+    /// The format to encode, given the formats the client accepts (`Accept` header), applying
+    /// `auto=format`: AVIF, then WebP, then the planned format — and never JPEG for an output
+    /// with alpha (PNG instead).
+    pub fn negotiate_format(&self, accepted: &[ImageFormat]) -> ImageFormat {
+        if !self.encoding.auto_format || self.encoding.json {
+            return self.encoding.format;
+        }
+        for preferred in [ImageFormat::Avif, ImageFormat::Webp] {
+            if accepted.contains(&preferred) {
+                return preferred;
+            }
+        }
+        if self.encoding.format == ImageFormat::Jpeg && self.has_alpha_before_encoding() {
+            return ImageFormat::Png;
+        }
+        self.encoding.format
+    }
+
+    fn has_alpha_before_encoding(&self) -> bool {
+        self.source.has_alpha || (self.has_canvas() && !self.background.is_opaque())
+    }
+}
+
+/// Plans `spec` for a source with the given header facts.
+pub fn plan(
+    source: &SourceFacts,
+    spec: &TransformSpec,
+    limits: &Limits,
+) -> Result<Plan, PlanError> {
+    let (sw, sh) = (source.width, source.height);
+    if sw == 0 || sh == 0 {
+        return Err(PlanError::EmptySource {
+            width: sw,
+            height: sh,
+        });
+    }
+    let too_large = |limit| PlanError::SourceTooLarge {
+        width: sw,
+        height: sh,
+        limit,
+    };
+    if sw > limits.max_source_width {
+        return Err(too_large("max_source_width"));
+    }
+    if sh > limits.max_source_height {
+        return Err(too_large("max_source_height"));
+    }
+    if u64::from(sw) * u64::from(sh) > limits.max_source_pixels {
+        return Err(too_large("max_source_pixels"));
+    }
+
+    let rect = clamp_rect(spec, sw, sh)?;
+    let rotation = spec.rotation.unwrap_or_default();
+    let flip = spec.flip;
+    let (w, h) = if rotation.swaps_axes() {
+        (rect.height, rect.width)
+    } else {
+        (rect.width, rect.height)
+    };
+
+    let fitted = fit(spec, w, h);
+    let layout = fitted.layout;
+    let crop_window = match (spec.crop.unwrap_or_default(), fitted.window) {
+        (_, None) => PixelRect::full(w, h),
+        (crop, Some((ww, wh))) => place_window(crop, spec, w, h, ww, wh),
+    };
+    let entropy_crop = fitted.window.is_some() && spec.crop == Some(Crop::Entropy);
+
+    let too_big = |width: u64, height: u64, limit, max| PlanError::OutputTooLarge {
+        width,
+        height,
+        limit,
+        max,
+    };
+    let max_side = u64::from(limits.max_output_side);
+    if layout.canvas.0 > max_side || layout.canvas.1 > max_side {
+        return Err(too_big(
+            layout.canvas.0,
+            layout.canvas.1,
+            "max_output_side",
+            max_side,
+        ));
+    }
+    if layout.canvas.0 * layout.canvas.1 > limits.max_output_pixels {
+        return Err(too_big(
+            layout.canvas.0,
+            layout.canvas.1,
+            "max_output_pixels",
+            limits.max_output_pixels,
+        ));
+    }
+    // Checked above: every side fits in u32.
+    let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+    let (width, height) = (narrow(layout.canvas.0), narrow(layout.canvas.1));
+    let resize = (narrow(layout.image.0), narrow(layout.image.1));
+    let offset = (narrow(layout.offset.0), narrow(layout.offset.1));
+
+    let window_in_rect = unrotate(crop_window, rotation, flip, rect.width, rect.height);
+    let source_window = PixelRect {
+        x: rect.x + window_in_rect.x,
+        y: rect.y + window_in_rect.y,
+        ..window_in_rect
+    };
+
+    let encoding = encoding(spec, source);
+    let has_canvas = (width, height) != resize;
+    let bg_alpha = spec.background.is_some_and(|c| !c.is_opaque());
+    let has_alpha = encoding.format.supports_alpha()
+        && !encoding.json
+        && (source.has_alpha || (has_canvas && bg_alpha));
+    let background = spec.background.unwrap_or(if has_alpha {
+        Color::TRANSPARENT
+    } else {
+        Color::WHITE
+    });
+
+    let decoder = DecoderHints {
+        jpeg_scale_denom: if source.format == ImageFormat::Jpeg {
+            let (tw, th) = if rotation.swaps_axes() {
+                (resize.1, resize.0)
+            } else {
+                resize
+            };
+            dct_denominator(window_in_rect.width, window_in_rect.height, tw, th)
+        } else {
+            1
+        },
+    };
+
+    Ok(Plan {
+        width,
+        height,
+        source: *source,
+        rect,
+        rotation,
+        flip,
+        crop_window,
+        oriented_size: (w, h),
+        source_window,
+        entropy_crop,
+        resize,
+        offset,
+        pad: narrow(layout.pad),
+        background,
+        has_alpha,
+        encoding,
+        decoder,
+        blur_sigma: f32::from(spec.blur.unwrap_or(0)) / 10.0,
+        sharpen: spec.sharpen.unwrap_or(0),
+        invert: spec.invert.unwrap_or(false),
+        saturation: spec.saturation.unwrap_or(0),
+        color_space: spec.color_space.unwrap_or_default(),
+    })
+}
+
+/// `rect` clamped to the image, or the whole image.
+fn clamp_rect(spec: &TransformSpec, sw: u32, sh: u32) -> Result<PixelRect, PlanError> {
+    let Some(r) = spec.rect else {
+        return Ok(PixelRect::full(sw, sh));
+    };
+    let right = (u64::from(r.left) + u64::from(r.width.get())).min(u64::from(sw));
+    let bottom = (u64::from(r.top) + u64::from(r.height.get())).min(u64::from(sh));
+    let (left, top) = (u64::from(r.left), u64::from(r.top));
+    if right <= left || bottom <= top {
+        return Err(PlanError::RectOutside {
+            rect: [r.left, r.top, r.width.get(), r.height.get()],
+            width: sw,
+            height: sh,
+        });
+    }
+    // right ≤ sw and bottom ≤ sh, so every difference fits in u32.
+    Ok(PixelRect {
+        x: r.left,
+        y: r.top,
+        width: u32::try_from(right - left).unwrap_or(sw),
+        height: u32::try_from(bottom - top).unwrap_or(sh),
+    })
+}
+
+/// Image size, canvas size and offset (u64 so that oversized results can be reported).
+struct Layout {
+    image: (u64, u64),
+    canvas: (u64, u64),
+    offset: (u64, u64),
+    pad: u64,
+}
+
+struct Fitted {
+    layout: Layout,
+    /// The crop window size, for `crop` and `min`.
+    window: Option<(u32, u32)>,
+}
+
+/// Applies `dpr`, `min-*`/`max-*`, `pad` and the fit mode to a `w`×`h` image.
+fn fit(spec: &TransformSpec, w: u32, h: u32) -> Fitted {
+    let has_box = spec.width.is_some() || spec.height.is_some();
+    let dpr = if has_box {
+        spec.dpr.map_or(1.0, |d| d.get())
+    } else {
+        1.0
+    };
+    let times_dpr = |v: u32| -> u32 {
+        // v ≤ 8192 and dpr ≤ 3: the product is small and exact enough in f64.
+        let scaled = (f64::from(v) * dpr + 0.5).floor();
+        (scaled as u32).max(1)
+    };
+    let pad = u64::from(times_dpr_or_zero(spec.pad.map_or(0, u32::from), dpr));
+
+    let mut bw = spec.width.map(|d| times_dpr(d.get()));
+    let mut bh = spec.height.map(|d| times_dpr(d.get()));
+    let fit = spec.fit.unwrap_or_default();
+    if !has_box {
+        return padded(w, h, (u64::from(w), u64::from(h)), pad, None);
+    }
+    if fit == Fit::Crop {
+        let (cw, ch) = complete_box(w, h, bw, bh);
+        let clamp = |v: u32, min: Option<crate::params::Dim>, max: Option<crate::params::Dim>| {
+            let v = min.map_or(v, |m| v.max(m.get()));
+            max.map_or(v, |m| v.min(m.get()))
+        };
+        bw = Some(clamp(cw, spec.min_width, spec.max_width));
+        bh = Some(clamp(ch, spec.min_height, spec.max_height));
+    }
+    let inner = |v: u32| -> u32 {
+        u32::try_from((u64::from(v)).saturating_sub(2 * pad).max(1)).unwrap_or(1)
+    };
+    let (ibw, ibh) = (bw.map(inner), bh.map(inner));
+
+    match fit {
+        Fit::Clip | Fit::Max => {
+            let (fw, fh) = no_upscale(fit == Fit::Max, w, h, fit_within(w, h, ibw, ibh));
+            padded(fw, fh, (u64::from(fw), u64::from(fh)), pad, None)
+        }
+        Fit::Fill | Fit::FillMax => {
+            let boxed = complete_box(w, h, ibw, ibh);
+            let (fw, fh) = no_upscale(
+                fit == Fit::FillMax,
+                w,
+                h,
+                fit_within(w, h, Some(boxed.0), Some(boxed.1)),
+            );
+            padded(fw, fh, (u64::from(boxed.0), u64::from(boxed.1)), pad, None)
+        }
+        Fit::Scale => {
+            let (fw, fh) = complete_box(w, h, ibw, ibh);
+            padded(fw, fh, (u64::from(fw), u64::from(fh)), pad, None)
+        }
+        Fit::Crop => {
+            let (fw, fh) = complete_box(w, h, ibw, ibh);
+            let window = largest_window(w, h, fw, fh);
+            padded(fw, fh, (u64::from(fw), u64::from(fh)), pad, Some(window))
+        }
+        Fit::Min => {
+            let (fw, fh) = complete_box(w, h, ibw, ibh);
+            let window = largest_window(w, h, fw, fh);
+            let (iw, ih) = if window.0 > fw || window.1 > fh {
+                (fw, fh)
+            } else {
+                window
+            };
+            padded(iw, ih, (u64::from(iw), u64::from(ih)), pad, Some(window))
+        }
+    }
+}
+
+fn times_dpr_or_zero(v: u32, dpr: f64) -> u32 {
+    (f64::from(v) * dpr + 0.5).floor() as u32
+}
+
+/// For `max`/`fillmax`: the source size when the fit would enlarge it.
+fn no_upscale(active: bool, w: u32, h: u32, fitted: (u32, u32)) -> (u32, u32) {
+    if active && (fitted.0 > w || fitted.1 > h) {
+        (w, h)
+    } else {
+        fitted
+    }
+}
+
+/// An image of `iw`×`ih` centred (offset rounded down) in a content box, with `pad` around.
+fn padded(iw: u32, ih: u32, content: (u64, u64), pad: u64, window: Option<(u32, u32)>) -> Fitted {
+    let (iw64, ih64) = (u64::from(iw), u64::from(ih));
+    Fitted {
+        layout: Layout {
+            image: (iw64, ih64),
+            canvas: (content.0 + 2 * pad, content.1 + 2 * pad),
+            offset: (
+                pad + content.0.saturating_sub(iw64) / 2,
+                pad + content.1.saturating_sub(ih64) / 2,
+            ),
+            pad,
+        },
+        window,
+    }
+}
+
+/// Places a `ww`×`wh` crop window inside a `w`×`h` image.
+fn place_window(crop: Crop, spec: &TransformSpec, w: u32, h: u32, ww: u32, wh: u32) -> PixelRect {
+    let (free_x, free_y) = (w - ww.min(w), h - wh.min(h));
+    let (x, y) = match crop {
+        Crop::Anchor {
+            horizontal,
+            vertical,
+        } => (
+            match horizontal {
+                HorizontalAnchor::Left => 0,
+                HorizontalAnchor::Center => free_x / 2,
+                HorizontalAnchor::Right => free_x,
+            },
+            match vertical {
+                VerticalAnchor::Top => 0,
+                VerticalAnchor::Center => free_y / 2,
+                VerticalAnchor::Bottom => free_y,
+            },
+        ),
+        Crop::FocalPoint => {
+            let fx = spec.focal_x.map_or(0.5, |f| f.get());
+            let fy = spec.focal_y.map_or(0.5, |f| f.get());
+            (
+                focal_offset(fx, w, ww, free_x),
+                focal_offset(fy, h, wh, free_y),
+            )
+        }
+        Crop::Entropy => (free_x / 2, free_y / 2),
+    };
+    PixelRect {
+        x,
+        y,
+        width: ww.min(w),
+        height: wh.min(h),
+    }
+}
+
+/// The offset of a window of `size` centred on `f`·`extent`, clamped to `0..=free`.
+fn focal_offset(f: f64, extent: u32, size: u32, free: u32) -> u32 {
+    let start = (f * f64::from(extent) - f64::from(size) / 2.0).round();
+    if start <= 0.0 {
+        0
+    } else {
+        (start.min(f64::from(free))) as u32
+    }
+}
+
+/// Maps a window of the rotated-then-flipped image back to the image before rotation
+/// (`aw`×`ah`).
+fn unrotate(r: PixelRect, rotation: Rotation, flip: Option<Flip>, aw: u32, ah: u32) -> PixelRect {
+    let (bw, bh) = if rotation.swaps_axes() {
+        (ah, aw)
+    } else {
+        (aw, ah)
+    };
+    let mut r = r;
+    if flip.is_some_and(Flip::horizontal) {
+        r.x = bw - r.x - r.width;
+    }
+    if flip.is_some_and(Flip::vertical) {
+        r.y = bh - r.y - r.height;
+    }
+    match rotation {
+        Rotation::R0 => r,
+        Rotation::R90 => PixelRect {
+            x: r.y,
+            y: ah - r.x - r.width,
+            width: r.height,
+            height: r.width,
+        },
+        Rotation::R180 => PixelRect {
+            x: aw - r.x - r.width,
+            y: ah - r.y - r.height,
+            ..r
+        },
+        Rotation::R270 => PixelRect {
+            x: aw - r.y - r.height,
+            y: r.x,
+            width: r.height,
+            height: r.width,
+        },
+    }
+}
+
+/// The largest JPEG DCT scale denominator (8, 4, 2) whose reduced window still has at least
+/// the target resolution on both axes; 1 when none does.
+fn dct_denominator(window_w: u32, window_h: u32, target_w: u32, target_h: u32) -> u8 {
+    for d in [8u8, 4, 2] {
+        let ok = |window: u32, target: u32| u64::from(window) >= u64::from(target) * u64::from(d);
+        if ok(window_w, target_w) && ok(window_h, target_h) {
+            return d;
+        }
+    }
+    1
+}
+
+/// The output encoding: `fm`, else the source's format (PNG for GIF sources with alpha).
+fn encoding(spec: &TransformSpec, source: &SourceFacts) -> Encoding {
+    let from_source = match source.format {
+        ImageFormat::Gif if source.has_alpha => ImageFormat::Png,
+        f => f,
+    };
+    let (format, progressive, json) = match spec.format {
+        None => (from_source, false, false),
+        Some(OutputFormat::Jpg) => (ImageFormat::Jpeg, false, false),
+        Some(OutputFormat::Pjpg) => (ImageFormat::Jpeg, true, false),
+        Some(OutputFormat::Png) => (ImageFormat::Png, false, false),
+        Some(OutputFormat::Webp) => (ImageFormat::Webp, false, false),
+        Some(OutputFormat::Gif) => (ImageFormat::Gif, false, false),
+        Some(OutputFormat::Avif) => (ImageFormat::Avif, false, false),
+        Some(OutputFormat::Json) => (from_source, false, true),
+    };
+    Encoding {
+        format,
+        progressive,
+        json,
+        auto_format: spec.auto.is_some(),
+        quality: spec.quality.unwrap_or(75),
+    }
+}

@@ -1,11 +1,16 @@
-//! The `pixform` command line (url subcommand only in this build).
+//! The `pixform` command-line tool.
+#![forbid(unsafe_code)]
 
+mod plan_cmd;
 mod url_cmd;
+
+use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// pixform: image-URL transforms (Sanity/imgix query strings) on image files.
 #[derive(Parser)]
-#[command(name = "pixform", version, about = "Image-URL transform engine")]
+#[command(name = "pixform", version, about)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -13,20 +18,23 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Build or parse a Sanity image URL.
+    /// Print the plan of a query for a source size, as JSON (no image needed).
+    Plan(plan_cmd::PlanArgs),
+    /// Build a Sanity image URL from an image JSON, or parse one (--parse URL).
     Url(url_cmd::UrlArgs),
 }
 
-fn main() -> std::process::ExitCode {
+fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
+        Command::Plan(args) => plan_cmd::run(args),
         Command::Url(args) => url_cmd::run(args),
     };
     match result {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("pixform: {e}");
-            std::process::ExitCode::FAILURE
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("pixform: {message}");
+            ExitCode::FAILURE
         }
     }
 }

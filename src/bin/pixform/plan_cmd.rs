@@ -1,0 +1,56 @@
+//! `pixform plan`: the plan of a query for a source of a given size.
+
+use clap::Args;
+use pixform::plan::{plan, SourceFacts};
+use pixform::{ImageFormat, Limits, TransformSpec};
+
+/// Arguments of `pixform plan`.
+#[derive(Args)]
+pub struct PlanArgs {
+    /// Oriented source size, `WIDTHxHEIGHT`.
+    #[arg(long, value_parser = parse_size)]
+    source: (u32, u32),
+    /// The query string, e.g. `w=800&h=600&fit=crop`.
+    query: String,
+    /// The source has an alpha channel.
+    #[arg(long)]
+    alpha: bool,
+    /// Source format: jpg, png, webp, gif or avif.
+    #[arg(long, default_value = "jpg", value_parser = parse_format)]
+    format: ImageFormat,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("expected WIDTHxHEIGHT, got {s:?}"))?;
+    let parse = |v: &str| v.parse::<u32>().map_err(|e| format!("{v:?}: {e}"));
+    Ok((parse(w)?, parse(h)?))
+}
+
+fn parse_format(s: &str) -> Result<ImageFormat, String> {
+    Ok(match s {
+        "jpg" | "jpeg" => ImageFormat::Jpeg,
+        "png" => ImageFormat::Png,
+        "webp" => ImageFormat::Webp,
+        "gif" => ImageFormat::Gif,
+        "avif" => ImageFormat::Avif,
+        _ => return Err(format!("expected jpg, png, webp, gif or avif, got {s:?}")),
+    })
+}
+
+/// Prints the plan as pretty JSON on stdout.
+pub fn run(args: &PlanArgs) -> Result<(), String> {
+    let spec = TransformSpec::from_query(&args.query).map_err(|e| e.to_string())?;
+    let facts = SourceFacts {
+        width: args.source.0,
+        height: args.source.1,
+        has_alpha: args.alpha,
+        frames: 1,
+        format: args.format,
+    };
+    let plan = plan(&facts, &spec, &Limits::default()).map_err(|e| e.to_string())?;
+    let json = serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?;
+    println!("{json}");
+    Ok(())
+}
