@@ -294,9 +294,12 @@ mod tests {
     const NAME24: &str = "Tb9Ew8CXIwaY6R1kjMvI0uRR";
     const SHA: &str = "546b1773b3f2eac5526da3a95f7ce9badeeda733";
 
+    /// Text, kind, name, dimensions, extension.
+    type ValidCase = (&'static str, AssetKind, &'static str, Option<(u32, u32)>, &'static str);
+
     #[test]
     fn valid_ids_round_trip() {
-        let cases: &[(&str, AssetKind, &str, Option<(u32, u32)>, &str)] = &[
+        let cases: &[ValidCase] = &[
             (
                 "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg",
                 AssetKind::Image,

@@ -3,7 +3,7 @@
 //! `parse_image_url` must recover the asset and parameters from each URL built.
 
 use pixform::url::{parse_image_url, ImageResource, UrlOptions};
-use pixform::AssetId;
+use pixform::{AssetId, TransformSpec};
 use serde_json::Value;
 
 const CASES: &str = include_str!("../testdata/compat/url_cases.jsonl");
@@ -148,12 +148,14 @@ fn parsing_each_built_url_recovers_asset_and_parameters() {
         let reference = o.get("source").and_then(source_reference);
         let strict = reference.as_deref().map(AssetId::parse);
         let parsed = parse_image_url(url);
-        let (Some(Ok(asset)), Ok(parsed)) = (&strict, &parsed) else {
-            // A lenient reference (e.g. `image-abc-12x-jpg`) gives a URL that strict parsing
-            // must refuse; a strict one must parse.
-            if matches!(strict, Some(Ok(_))) || parsed.is_ok() {
+        let query = url.split_once('?').map_or("", |(_, q)| q);
+        let spec = TransformSpec::from_query(query);
+        let (Some(Ok(asset)), Ok(spec), Ok(parsed)) = (&strict, &spec, &parsed) else {
+            // A lenient reference (e.g. `image-abc-12x-jpg`) or a query outside the transform's
+            // ranges (the client does not check them) must be refused; anything else must parse.
+            if matches!((&strict, &spec), (Some(Ok(_)), Ok(_))) || parsed.is_ok() {
                 failures.push(format!(
-                    "line {}: strict id {strict:?}, parse {parsed:?}",
+                    "line {}: strict id {strict:?}, spec {spec:?}, parse {parsed:?}",
                     case.line
                 ));
             }
@@ -230,15 +232,20 @@ fn parsing_each_built_url_recovers_asset_and_parameters() {
         if param("flip") != (!flip.is_empty()).then_some(flip) {
             problems.push(format!("flip {:?}", param("flip")));
         }
-        if parsed.query != url.split_once('?').map_or("", |(_, q)| q) || parsed.signing.is_signed()
-        {
+        if &parsed.spec != spec {
+            problems.push(format!("spec {}", parsed.spec));
+        }
+        if parsed.query != query || parsed.signing.is_signed() {
             problems.push(format!("query {:?}", parsed.query));
         }
         if !problems.is_empty() {
             failures.push(format!("line {}: {}", case.line, problems.join("; ")));
         }
     }
-    assert!(checked > 500, "only {checked} cases had a strict asset id");
+    assert!(
+        checked > 400,
+        "only {checked} cases had a strict asset id and a valid query"
+    );
     assert!(
         failures.is_empty(),
         "{} cases fail:\n{}",

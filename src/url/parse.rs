@@ -1,10 +1,10 @@
 //! [`parse_image_url`]: an image URL from any host back into its parts.
 
-use percent_encoding::percent_decode_str;
 use serde::{Serialize, Serializer};
 
 use super::error::UrlError;
 use crate::asset::AssetId;
+use crate::params::{decode_component, TransformSpec};
 
 /// Where the image lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,27 +62,27 @@ pub struct ParsedImageUrl {
     pub vanity_name: Option<String>,
     /// The query without the signing parameters, in the original order and encoding.
     pub query: String,
+    /// The query as a validated transform (serialized as its canonical query).
+    #[serde(serialize_with = "serialize_display")]
+    pub spec: TransformSpec,
     /// The query's parameters without the signing parameters, decoded, in order.
     pub params: Vec<(String, String)>,
     /// `keyid`, `expiry` and `signature`.
     pub signing: SigningParams,
 }
 
-fn serialize_display<S: Serializer>(v: &AssetId, s: S) -> Result<S::Ok, S::Error> {
+fn serialize_display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
     s.collect_str(v)
 }
 
 /// The names `@sanity/signed-urls` reserves.
 pub(crate) const SIGNING_KEYS: [&str; 3] = ["keyid", "expiry", "signature"];
 
-/// Decodes one `application/x-www-form-urlencoded` component (`+` is a space).
-pub(crate) fn form_decode(s: &str) -> String {
-    let spaced = s.replace('+', " ");
-    percent_decode_str(&spaced).decode_utf8_lossy().into_owned()
-}
-
 /// Splits an image URL — from any host, with any path prefix — into resource, asset, vanity
-/// name, query and signing parameters.
+/// name, query (also as a validated [`TransformSpec`]) and signing parameters.
+///
+/// The asset ID is read strictly ([`AssetId::parse`]) and the query must be a valid transform
+/// ([`TransformSpec::from_query`]); the signing parameters are set aside before that.
 ///
 /// ```
 /// use pixform::url::{parse_image_url, ImageResource};
@@ -99,6 +99,7 @@ pub(crate) fn form_decode(s: &str) -> String {
 /// assert_eq!(parsed.asset.to_string(), "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg");
 /// assert_eq!(parsed.vanity_name.as_deref(), Some("cat.jpg"));
 /// assert_eq!(parsed.query, "w=300&dl=a%20b");
+/// assert_eq!(parsed.spec.to_string(), "w=300&dl=a%20b");
 /// assert_eq!(parsed.params[1], ("dl".to_string(), "a b".to_string()));
 /// assert_eq!(parsed.signing.key_id.as_deref(), Some("k1"));
 /// # Ok::<(), pixform::url::UrlError>(())
@@ -144,7 +145,8 @@ pub fn parse_image_url(url: &str) -> Result<ParsedImageUrl, UrlError> {
     let mut params = Vec::new();
     for piece in raw_query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = piece.split_once('=').unwrap_or((piece, ""));
-        let (key, value) = (form_decode(k), form_decode(v));
+        let key = decode_component(k).map_err(UrlError::InvalidQuery)?;
+        let value = decode_component(v).map_err(UrlError::InvalidQuery)?;
         let slot = match key.as_str() {
             "keyid" => Some((&mut signing.key_id, "keyid")),
             "expiry" => Some((&mut signing.expiry, "expiry")),
@@ -164,12 +166,15 @@ pub fn parse_image_url(url: &str) -> Result<ParsedImageUrl, UrlError> {
             }
         }
     }
+    let query = kept.join("&");
+    let spec = TransformSpec::from_query(&query).map_err(UrlError::InvalidQuery)?;
     Ok(ParsedImageUrl {
         base_url,
         resource,
         asset,
         vanity_name: (!vanity.is_empty()).then_some(vanity),
-        query: kept.join("&"),
+        query,
+        spec,
         params,
         signing,
     })
@@ -279,6 +284,7 @@ mod tests {
             "https://cdn.sanity.io/images/p/d/abc-1x1.png",
             "https://cdn.sanity.io/images/p/d/Tb9Ew8CXIwaY6R1kjMvI0uRR-0x1.png",
             "https:///images/p/d/x",
+            "https://cdn.sanity.io/images/p/d/Tb9Ew8CXIwaY6R1kjMvI0uRR-1x1.png?w=0",
         ];
         for url in cases {
             assert!(parse_image_url(url).is_err(), "{url}");

@@ -272,9 +272,12 @@ mod tests {
         }
     }
 
+    /// Name, width, height, format.
+    type Loose = (&'static str, f64, f64, &'static str);
+
     #[test]
     fn loose_ids_use_javascript_numbers() {
-        let cases: &[(&str, Option<(&str, f64, f64, &str)>)] = &[
+        let cases: &[(&str, Option<Loose>)] = &[
             ("image-abc-12x-jpg", Some(("abc", 12.0, 0.0, "jpg"))),
             (
                 "image-abc-010x0x10-jpg-extra",
