@@ -295,7 +295,13 @@ mod tests {
     const SHA: &str = "546b1773b3f2eac5526da3a95f7ce9badeeda733";
 
     /// Text, kind, name, dimensions, extension.
-    type ValidCase = (&'static str, AssetKind, &'static str, Option<(u32, u32)>, &'static str);
+    type ValidCase = (
+        &'static str,
+        AssetKind,
+        &'static str,
+        Option<(u32, u32)>,
+        &'static str,
+    );
 
     #[test]
     fn valid_ids_round_trip() {
@@ -337,6 +343,17 @@ mod tests {
             assert_eq!(id.extension(), ext);
             assert_eq!(id.to_string(), text);
             assert_eq!(text.parse::<AssetId>(), Ok(id));
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn generated_ids_round_trip(
+            name in "[A-Za-z0-9_]{24,40}", w in 1_u32.., h in 1_u32.., ext in "[a-z0-9]{1,5}", file in proptest::bool::ANY
+        ) {
+            let text = if file { format!("file-{name}-{ext}") } else { format!("image-{name}-{w}x{h}-{ext}") };
+            let id = AssetId::parse(&text).map_err(|e| proptest::test_runner::TestCaseError::fail(e.to_string()))?;
+            proptest::prop_assert_eq!(id.to_string(), text);
         }
     }
 

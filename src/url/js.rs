@@ -241,6 +241,16 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #[test]
+        fn printed_numbers_read_back_exactly(bits in proptest::num::u64::ANY) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assume!(x.is_finite());
+            let printed = number_to_string(x);
+            proptest::prop_assert_eq!(string_to_number(&printed), if x == 0.0 { 0.0 } else { x });
+        }
+    }
+
     #[test]
     fn strings_convert_like_javascript_to_number() {
         let cases: &[(&str, f64)] = &[
