@@ -2,13 +2,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod asset;
 pub mod error;
 pub mod format;
 pub mod limits;
 pub mod params;
 pub mod pixels;
 pub mod plan;
+pub mod url;
 
+pub use asset::AssetId;
 pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::Limits;

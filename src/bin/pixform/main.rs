@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 mod plan_cmd;
+mod url_cmd;
 
 use std::process::ExitCode;
 
@@ -19,12 +20,15 @@ struct Cli {
 enum Command {
     /// Print the plan of a query for a source size, as JSON (no image needed).
     Plan(plan_cmd::PlanArgs),
+    /// Build a Sanity image URL from an image JSON, or parse one (--parse URL).
+    Url(url_cmd::UrlArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Plan(args) => plan_cmd::run(args),
+        Command::Url(args) => url_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
