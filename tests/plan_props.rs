@@ -1,0 +1,243 @@
+//! Properties of parsing and planning over arbitrary sources and arbitrary valid specs, the
+//! specs composed from random registry `key=value` pairs drawn from each key's valid range.
+
+use proptest::prelude::*;
+use proptest::sample::{select, subsequence};
+
+use pixform::params::registry::{ValueKind, PARAMS};
+use pixform::params::{encode_component, Fit, ParamError};
+use pixform::plan::{plan, Plan, PlanError, SourceFacts};
+use pixform::{ImageFormat, Limits, TransformSpec};
+
+/// A valid value for a registry kind, as query text (not yet percent-encoded).
+fn value_for(kind: ValueKind) -> BoxedStrategy<String> {
+    match kind {
+        ValueKind::Integer { min, max } => (min..=max).prop_map(|v| v.to_string()).boxed(),
+        ValueKind::Decimal { min, max } => prop_oneof![
+            (min..=max).prop_map(|v| v.to_string()),
+            select(vec![min, max]).prop_map(|v| v.to_string()),
+            // Short decimals as people write them (`.5`, `1.25`).
+            (0u32..=1000).prop_map(move |m| {
+                let v = min + (max - min) * f64::from(m) / 1000.0;
+                format!("{v:.3}")
+            }),
+        ]
+        .boxed(),
+        ValueKind::OneOf(words) => select(words.to_vec()).prop_map(str::to_owned).boxed(),
+        // Crop: at most one anchor per axis in any order, or focalpoint/entropy alone.
+        ValueKind::ListOf(_) => prop_oneof![
+            (
+                select(vec![None, Some("top"), Some("bottom"), Some("center")]),
+                select(vec![None, Some("left"), Some("right")]),
+                any::<bool>(),
+            )
+                .prop_map(|(v, h, swap)| {
+                    let mut parts: Vec<&str> = [v, h].into_iter().flatten().collect();
+                    if swap {
+                        parts.reverse();
+                    }
+                    if parts.is_empty() {
+                        parts.push("center");
+                    }
+                    parts.join(",")
+                }),
+            select(vec!["focalpoint", "entropy"]).prop_map(str::to_owned),
+        ]
+        .boxed(),
+        ValueKind::Rect => prop_oneof![
+            4 => (0u32..20_000, 0u32..20_000, 1u32..20_000, 1u32..20_000),
+            1 => (any::<u32>(), any::<u32>(), 1u32.., 1u32..),
+        ]
+        .prop_map(|(l, t, w, h)| format!("{l},{t},{w},{h}"))
+        .boxed(),
+        ValueKind::HexColor => prop_oneof![
+            "[0-9a-fA-F]{3}",
+            "[0-9a-fA-F]{4}",
+            "[0-9a-fA-F]{6}",
+            "[0-9a-fA-F]{8}"
+        ]
+        .boxed(),
+        ValueKind::Bool => select(vec!["true", "false", "1", "0"])
+            .prop_map(str::to_owned)
+            .boxed(),
+        ValueKind::Text => any::<String>().prop_map(|s| s.chars().take(24).collect()).boxed(),
+    }
+}
+
+/// A valid query: a random subset of the registry (keys or aliases), each with a valid value,
+/// in random order, plus maybe an unknown key.
+fn valid_query() -> impl Strategy<Value = String> {
+    let indices: Vec<usize> = (0..PARAMS.len()).collect();
+    subsequence(indices, 0..=10)
+        .prop_flat_map(|chosen| {
+            let pairs: Vec<BoxedStrategy<(String, String)>> = chosen
+                .into_iter()
+                .filter_map(|i| PARAMS.get(i))
+                .map(|d| {
+                    let keys: Vec<&'static str> =
+                        std::iter::once(d.key).chain(d.aliases.iter().copied()).collect();
+                    (select(keys), value_for(d.kind))
+                        .prop_map(|(k, v)| (k.to_owned(), v))
+                        .boxed()
+                })
+                .collect();
+            (pairs, proptest::option::of(("[a-z]{1,6}", ".{0,8}")))
+        })
+        .prop_flat_map(|(mut pairs, unknown)| {
+            if let Some((k, v)) = unknown {
+                if pixform::params::registry::lookup(&k).is_none() {
+                    pairs.push((k, v));
+                }
+            }
+            Just(pairs).prop_shuffle()
+        })
+        .prop_map(|pairs| {
+            pairs
+                .iter()
+                .map(|(k, v)| format!("{}={}", encode_component(k), encode_component(v)))
+                .collect::<Vec<_>>()
+                .join("&")
+        })
+}
+
+fn source() -> impl Strategy<Value = SourceFacts> {
+    (
+        1u32..=20_000,
+        1u32..=20_000,
+        any::<bool>(),
+        select(vec![
+            ImageFormat::Jpeg,
+            ImageFormat::Png,
+            ImageFormat::Webp,
+            ImageFormat::Gif,
+        ]),
+    )
+        .prop_map(|(width, height, has_alpha, format)| SourceFacts {
+            width,
+            height,
+            has_alpha,
+            frames: 1,
+            format,
+        })
+}
+
+/// |a/b − c/d| measured as a pixel error on the side derived from the other: true when either
+/// side is within 1 px of what the other side and the ratio c:d give.
+fn aspect_within_one_px((a, b): (u32, u32), (c, d): (u32, u32)) -> bool {
+    let (a, b, c, d) = (f64::from(a), f64::from(b), f64::from(c), f64::from(d));
+    (b - a * d / c).abs() <= 1.0 || (a - b * c / d).abs() <= 1.0
+}
+
+fn check_plan(facts: &SourceFacts, spec: &TransformSpec, p: &Plan) -> Result<(), TestCaseError> {
+    let limits = Limits::default();
+    prop_assert!((1..=limits.max_output_side).contains(&p.width), "width {}", p.width);
+    prop_assert!((1..=limits.max_output_side).contains(&p.height), "height {}", p.height);
+    prop_assert!(u64::from(p.width) * u64::from(p.height) <= limits.max_output_pixels);
+
+    // rect inside the source.
+    prop_assert!(p.rect.width >= 1 && p.rect.height >= 1);
+    prop_assert!(u64::from(p.rect.x) + u64::from(p.rect.width) <= u64::from(facts.width));
+    prop_assert!(u64::from(p.rect.y) + u64::from(p.rect.height) <= u64::from(facts.height));
+
+    // Crop window inside the rotated image.
+    let (ow, oh) = p.oriented_size;
+    let cw = p.crop_window;
+    prop_assert!(cw.width >= 1 && cw.height >= 1, "{cw:?}");
+    prop_assert!(u64::from(cw.x) + u64::from(cw.width) <= u64::from(ow), "{cw:?} in {ow}x{oh}");
+    prop_assert!(u64::from(cw.y) + u64::from(cw.height) <= u64::from(oh), "{cw:?} in {ow}x{oh}");
+
+    // Source window inside the rect (hence the source), with the crop window's area.
+    let sw = p.source_window;
+    prop_assert!(sw.x >= p.rect.x && sw.y >= p.rect.y, "{sw:?} vs {:?}", p.rect);
+    prop_assert!(u64::from(sw.x) + u64::from(sw.width) <= u64::from(p.rect.x) + u64::from(p.rect.width));
+    prop_assert!(u64::from(sw.y) + u64::from(sw.height) <= u64::from(p.rect.y) + u64::from(p.rect.height));
+    prop_assert_eq!(u64::from(sw.width) * u64::from(sw.height), u64::from(cw.width) * u64::from(cw.height));
+
+    // The resized image sits on the canvas.
+    let (rw, rh) = p.resize;
+    prop_assert!(rw >= 1 && rh >= 1);
+    prop_assert!(u64::from(p.offset.0) + u64::from(rw) <= u64::from(p.width));
+    prop_assert!(u64::from(p.offset.1) + u64::from(rh) <= u64::from(p.height));
+
+    let fit = spec.fit.unwrap_or_default();
+    let window = (cw.width, cw.height);
+    let has_box = spec.width.is_some() || spec.height.is_some();
+    if matches!(fit, Fit::Clip | Fit::Max | Fit::Fill | Fit::FillMax) || !has_box {
+        prop_assert!(aspect_within_one_px(p.resize, window), "{:?} vs {window:?}", p.resize);
+    }
+    if matches!(fit, Fit::Max | Fit::Min | Fit::FillMax) {
+        prop_assert!(rw <= window.0 && rh <= window.1, "{fit:?}: {:?} from {window:?}", p.resize);
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn valid_queries_parse_and_round_trip(query in valid_query()) {
+        let spec = TransformSpec::from_query(&query)
+            .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
+        let canonical = spec.to_string();
+        prop_assert_eq!(TransformSpec::from_query(&canonical), Ok(spec.clone()), "{}", canonical);
+        // The canonical form is a fixed point.
+        let again = TransformSpec::from_query(&canonical).map(|s| s.to_string());
+        prop_assert_eq!(again, Ok(canonical));
+    }
+
+    #[test]
+    fn plan_never_panics_and_keeps_its_invariants(facts in source(), query in valid_query()) {
+        let spec = TransformSpec::from_query(&query)
+            .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
+        match plan(&facts, &spec, &Limits::default()) {
+            Ok(p) => check_plan(&facts, &spec, &p)?,
+            Err(PlanError::RectOutside { .. }) => prop_assert!(spec.rect.is_some()),
+            Err(PlanError::OutputTooLarge { width, height, max, .. }) => {
+                prop_assert!(width > max || height > max || width.saturating_mul(height) > max);
+            }
+            Err(PlanError::SourceTooLarge { .. }) => prop_assert!(
+                u64::from(facts.width) * u64::from(facts.height) > Limits::default().max_source_pixels
+            ),
+            Err(e) => prop_assert!(false, "{query}: unexpected {e}"),
+        }
+    }
+
+    #[test]
+    fn from_query_never_panics_on_strings(query in any::<String>()) {
+        if let Ok(spec) = TransformSpec::from_query(&query) {
+            prop_assert_eq!(TransformSpec::from_query(&spec.to_string()), Ok(spec));
+        }
+    }
+
+    #[test]
+    fn from_query_never_panics_on_encoded_bytes(
+        parts in proptest::collection::vec(
+            prop_oneof![
+                select(pixform::params::registry::fuzz_dictionary()),
+                proptest::collection::vec(any::<u8>(), 0..12).prop_map(|bytes| {
+                    bytes.iter().map(|b| match b {
+                        b'&' | b'=' | b'a'..=b'z' | b'0'..=b'9' | b',' | b'.' | b'-' => char::from(*b).to_string(),
+                        _ => format!("%{b:02X}"),
+                    }).collect::<String>()
+                }),
+                select(vec!["&", "=", "%", "+", ",", "&&"]).prop_map(str::to_owned),
+            ],
+            0..12,
+        )
+    ) {
+        let query = parts.concat();
+        match TransformSpec::from_query(&query) {
+            Ok(spec) => prop_assert_eq!(TransformSpec::from_query(&spec.to_string()), Ok(spec)),
+            Err(e) => {
+                // Every error is typed and, when about a key, names it first.
+                if let Some(key) = e.key() {
+                    let prefix = format!("{key}: ");
+                    prop_assert!(e.to_string().starts_with(&prefix), "{}", e);
+                }
+                prop_assert!(matches!(e.http_status(), 400 | 414));
+                let too_long = matches!(e, ParamError::QueryTooLong { .. });
+                prop_assert!(!too_long, "{}", e);
+            }
+        }
+    }
+}
