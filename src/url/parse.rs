@@ -50,8 +50,9 @@ impl SigningParams {
 /// An image URL split into its parts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ParsedImageUrl {
-    /// Scheme, host and any path before the image path, without a trailing slash
-    /// (`https://cdn.sanity.io`).
+    /// Scheme, host and any path before the image path, without the slash that separates it
+    /// from the image path (`https://cdn.sanity.io`); empty segments are kept, so
+    /// `https://h/a//images/…` has the base `https://h/a/`.
     pub base_url: String,
     /// Project and dataset, media library or canvas.
     pub resource: ImageResource,
@@ -135,10 +136,12 @@ pub fn parse_image_url(url: &str) -> Result<ParsedImageUrl, UrlError> {
     let file = segments.get(file_at).copied().ok_or_else(not_image)?;
     let asset = asset_from_file_name(file)?;
     let vanity = segments.get(file_at + 1..).unwrap_or(&[]).join("/");
-    let prefix = segments.get(..start).unwrap_or(&[]).join("/");
-    let base_url = format!("{scheme}://{host}/{prefix}")
-        .trim_end_matches('/')
-        .to_owned();
+    // Empty segments before the image path are kept (`https://h/a//images/…` has the base
+    // `https://h/a/`), so that base + image path is the URL again and parses the same way.
+    let base_url = match segments.get(..start) {
+        Some(prefix) if !prefix.is_empty() => format!("{scheme}://{host}/{}", prefix.join("/")),
+        _ => format!("{scheme}://{host}"),
+    };
 
     let mut signing = SigningParams::default();
     let mut kept = Vec::new();
@@ -253,6 +256,22 @@ mod tests {
             assert_eq!(parsed.asset.file_name(), FILE);
             assert_eq!(parsed.vanity_name.as_deref(), Some("v/w"));
             assert_eq!(parsed.query, "a=1");
+        }
+    }
+
+    #[test]
+    fn empty_segments_before_the_image_path_stay_in_the_base() {
+        let cases: &[(&str, &str)] = &[
+            ("https://h/a//images/p/d/", "https://h/a/"),
+            ("https://h//images/p/d/", "https://h/"),
+            ("https://h/images/p/x//images/p/d/", "https://h/images/p/x/"),
+            ("https://h/a/images/p/d/", "https://h/a"),
+        ];
+        for (prefix, base) in cases {
+            let parsed = parse_image_url(&format!("{prefix}{FILE}")).expect(prefix);
+            assert_eq!(&parsed.base_url, base);
+            let again = parse_image_url(&format!("{base}/images/p/d/{FILE}")).expect(base);
+            assert_eq!(again.base_url, parsed.base_url);
         }
     }
 

@@ -1,0 +1,142 @@
+//! The checks behind the fuzz targets, one function per target. `tests/fuzz_regressions.rs`
+//! includes this file too, so `cargo test` replays saved inputs through exactly the code the
+//! fuzzer ran. Each function panics when an invariant breaks; errors are fine.
+
+use pixform::params::ParamError;
+use pixform::plan::{plan, Plan, SourceFacts};
+use pixform::url::{parse_image_url, ImageResource, ParsedImageUrl};
+use pixform::{AssetId, ImageFormat, Limits, TransformSpec};
+
+/// Input text: invalid UTF-8 is replaced rather than skipped, so every input exercises the parser.
+fn text(data: &[u8]) -> String {
+    String::from_utf8_lossy(data).into_owned()
+}
+
+/// The source facts from a header `WxH` (optionally followed by `a` for alpha), e.g.
+/// `300x450a`; anything else is a 300×450 opaque JPEG.
+fn source_facts(header: &str) -> SourceFacts {
+    let has_alpha = header.ends_with('a');
+    let dims = header.trim_end_matches('a');
+    let (width, height) = dims
+        .split_once('x')
+        .and_then(|(w, h)| Some((w.parse().ok()?, h.parse().ok()?)))
+        .unwrap_or((300, 450));
+    let format = match (u64::from(width) + u64::from(height)) % 4 {
+        0 => ImageFormat::Jpeg,
+        1 => ImageFormat::Png,
+        2 => ImageFormat::Webp,
+        _ => ImageFormat::Gif,
+    };
+    SourceFacts {
+        width,
+        height,
+        has_alpha,
+        frames: 1,
+        format,
+    }
+}
+
+/// Target `query_plan`: `WxH?query` → spec → plan; checks the plan's invariants.
+pub fn query_plan(data: &[u8]) {
+    let input = text(data);
+    let (header, query) = input.split_once('?').unwrap_or(("", input.as_str()));
+    let facts = source_facts(header);
+    for limits in [Limits::default(), Limits::none()] {
+        let Ok(spec) = TransformSpec::from_query_with_limits(query, &limits) else {
+            continue;
+        };
+        if let Ok(p) = plan(&facts, &spec, &limits) {
+            check_plan(&facts, &p, &limits);
+        }
+    }
+}
+
+fn check_plan(facts: &SourceFacts, p: &Plan, limits: &Limits) {
+    let inside = |x: u32, w: u32, extent: u32| u64::from(x) + u64::from(w) <= u64::from(extent);
+    assert!((1..=limits.max_output_side).contains(&p.width), "{p:?}");
+    assert!((1..=limits.max_output_side).contains(&p.height), "{p:?}");
+    assert!(u64::from(p.width) * u64::from(p.height) <= limits.max_output_pixels);
+    assert!(inside(p.rect.x, p.rect.width, facts.width), "{p:?}");
+    assert!(inside(p.rect.y, p.rect.height, facts.height), "{p:?}");
+    let (ow, oh) = p.oriented_size;
+    let cw = p.crop_window;
+    assert!(cw.width >= 1 && cw.height >= 1, "{p:?}");
+    assert!(inside(cw.x, cw.width, ow) && inside(cw.y, cw.height, oh), "{p:?}");
+    let sw = p.source_window;
+    assert!(inside(sw.x, sw.width, facts.width), "{p:?}");
+    assert!(inside(sw.y, sw.height, facts.height), "{p:?}");
+    assert!(p.resize.0 >= 1 && p.resize.1 >= 1, "{p:?}");
+    assert!(inside(p.offset.0, p.resize.0, p.width), "{p:?}");
+    assert!(inside(p.offset.1, p.resize.1, p.height), "{p:?}");
+}
+
+/// Target `spec_roundtrip`: whenever a query parses, its canonical form parses to the same
+/// spec and is a fixed point. The canonical form may be longer than the input (escapes), so it
+/// is re-read without the length limit.
+pub fn spec_roundtrip(data: &[u8]) {
+    let query = text(data);
+    let spec = match TransformSpec::from_query(&query) {
+        Ok(spec) => spec,
+        Err(e) => {
+            if let Some(key) = e.key() {
+                assert!(e.to_string().starts_with(&format!("{key}: ")), "{e}");
+            }
+            assert!(matches!(e.http_status(), 400 | 414), "{e}");
+            if let ParamError::InvalidValue { value, .. } = &e {
+                assert!(value.len() <= 64 + '…'.len_utf8(), "{e}");
+            }
+            return;
+        }
+    };
+    let canonical = spec.to_string();
+    let reparsed = TransformSpec::from_query_with_limits(&canonical, &Limits::none());
+    assert_eq!(reparsed.as_ref(), Ok(&spec), "{canonical}");
+    let again = reparsed.map(|s| s.to_string());
+    assert_eq!(again.as_deref(), Ok(canonical.as_str()));
+}
+
+/// The URL a parsed image URL stands for, without its signing parameters.
+fn assemble(p: &ParsedImageUrl) -> String {
+    let resource = match &p.resource {
+        ImageResource::Dataset {
+            project_id,
+            dataset,
+        } => format!("images/{project_id}/{dataset}"),
+        ImageResource::MediaLibrary { id } => format!("media-libraries/{id}/images"),
+        ImageResource::Canvas { id } => format!("images/canvases/{id}"),
+    };
+    let vanity = p
+        .vanity_name
+        .as_ref()
+        .map_or(String::new(), |v| format!("/{v}"));
+    format!(
+        "{}/{resource}/{}{vanity}?{}",
+        p.base_url,
+        p.asset.file_name(),
+        p.query
+    )
+}
+
+/// Target `url_roundtrip`: asset IDs print back exactly; a parsed image URL, assembled again
+/// from its parts, parses to the same parts.
+pub fn url_roundtrip(data: &[u8]) {
+    let input = text(data);
+    if let Ok(id) = AssetId::parse(&input) {
+        assert_eq!(id.to_string(), input);
+        assert_eq!(AssetId::parse(&id.to_string()).as_ref(), Ok(&id));
+    }
+    if let Ok(parsed) = parse_image_url(&input) {
+        let url = assemble(&parsed);
+        let again = match parse_image_url(&url) {
+            Ok(again) => again,
+            Err(e) => panic!("{input:?} → {url:?}: {e}"),
+        };
+        assert_eq!(again.base_url, parsed.base_url, "{url}");
+        assert_eq!(again.resource, parsed.resource, "{url}");
+        assert_eq!(again.asset, parsed.asset, "{url}");
+        assert_eq!(again.vanity_name, parsed.vanity_name, "{url}");
+        assert_eq!(again.query, parsed.query, "{url}");
+        assert_eq!(again.spec, parsed.spec, "{url}");
+        assert_eq!(again.params, parsed.params, "{url}");
+    }
+}
