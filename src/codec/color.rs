@@ -240,9 +240,9 @@ mod tests {
     fn srgb_profile_is_detected_as_identity() {
         let srgb = ColorProfile::new_srgb();
         let t = srgb_transform(&srgb, Layout::Rgb, Layout::Rgb, ImageFormat::Png).unwrap();
-        assert!(is_identity(&t));
+        assert!(is_identity(t.as_ref()));
         let p3 = ColorProfile::new_display_p3();
         let t = srgb_transform(&p3, Layout::Rgb, Layout::Rgb, ImageFormat::Png).unwrap();
-        assert!(!is_identity(&t));
+        assert!(!is_identity(t.as_ref()));
     }
 }

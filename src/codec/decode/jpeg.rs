@@ -17,6 +17,15 @@ pub(super) fn decode(
     header: &Header,
     opts: &DecodeOptions,
 ) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
+    // Both decoders pad a truncated scan with grey instead of failing; an EOI marker after the
+    // first scan (scan data cannot contain one) shows that the file is complete.
+    let complete = bytes
+        .windows(2)
+        .rposition(|w| w == [0xFF, 0xD9])
+        .is_some_and(|eoi| eoi > header.scan_offset);
+    if !complete {
+        return Err(CodecError::corrupt(F, "truncated: no end-of-image marker"));
+    }
     let four_components = matches!(header.info.color_model, ColorModel::Cmyk | ColorModel::Ycck);
     if opts.scale_denom > 1 || four_components {
         decode_jpeg_decoder(bytes, header, opts.scale_denom)

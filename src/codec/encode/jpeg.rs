@@ -22,9 +22,11 @@ pub(super) fn encode(
     );
     let mut out = Vec::new();
     let mut enc = Encoder::new(&mut out, quality.clamp(1, 100));
-    // 4:2:0 as libjpeg's default and every peer; optimized tables cost ≈1 ms for ≈5–10 % bytes.
+    // 4:2:0 as libjpeg's default and every peer. Optimized Huffman tables stay off: zune-jpeg
+    // 0.5 (our full-size decoder, and `image`'s) decodes jpeg-encoder 0.7's optimized 4:2:0
+    // output with wrong colours (tests/codec.rs round trip), so the standard tables are used.
     enc.set_sampling_factor(SamplingFactor::R_4_2_0);
-    enc.set_optimized_huffman_tables(true);
+    enc.set_optimized_huffman_tables(false);
     enc.set_progressive(progressive);
     if let Some(icc) = icc {
         enc.add_icc_profile(icc).map_err(err)?;

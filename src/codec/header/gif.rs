@@ -123,5 +123,6 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
         info,
         total_frame_pixels: total.max(u64::from(w) * u64::from(h)),
         adobe_transform: None,
+        scan_offset: 0,
     })
 }

@@ -30,7 +30,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
     let mut orientation = 1u8;
     let mut icc_len = 0usize;
     let mut adobe_transform = None;
-    loop {
+    let scan_offset = loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
         if byte(bytes, pos) != Some(0xFF) {
             return Err(match byte(bytes, pos) {
@@ -57,7 +57,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             .ok_or_else(|| CodecError::corrupt(F, format!("segment length {len}")))?;
         let payload = slice(bytes, pos + 2, payload_len).ok_or_else(|| truncated("segment"))?;
         match marker {
-            0xC0 | 0xC1 | 0xC2 => frame = Some(read_frame(payload, marker == 0xC2)?),
+            0xC0..=0xC2 => frame = Some(read_frame(payload, marker == 0xC2)?),
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 let kind = match marker {
                     0xC3 | 0xC7 | 0xCB | 0xCF => "lossless JPEG",
@@ -75,11 +75,11 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
                 check_metadata(F, icc_len, limits)?;
             }
             0xEE if payload.starts_with(b"Adobe") => adobe_transform = byte(payload, 11),
-            0xDA => break,
+            0xDA => break pos - 2,
             _ => {}
         }
         pos += len;
-    }
+    };
     let frame = frame.ok_or_else(|| CodecError::corrupt(F, "scan before the frame header"))?;
     let mut info = SourceInfo::new(F, frame.width, frame.height);
     info.set_orientation(orientation);
@@ -107,6 +107,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         info,
         total_frame_pixels,
         adobe_transform,
+        scan_offset,
     })
 }
 

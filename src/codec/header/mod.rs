@@ -21,6 +21,8 @@ pub(crate) struct Header {
     pub total_frame_pixels: u64,
     /// The transform byte of a JPEG's Adobe APP14 segment, when there is one.
     pub adobe_transform: Option<u8>,
+    /// Offset of a JPEG's first start-of-scan marker (0 for other formats).
+    pub scan_offset: usize,
 }
 
 /// Recognises the container from its magic bytes.

@@ -64,6 +64,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         info,
         total_frame_pixels,
         adobe_transform: None,
+        scan_offset: 0,
     })
 }
 

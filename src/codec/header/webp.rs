@@ -67,6 +67,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
                 info,
                 total_frame_pixels: total,
                 adobe_transform: None,
+                scan_offset: 0,
             });
         }
         b"VP8L" => {
@@ -83,6 +84,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
                 info,
                 total_frame_pixels: total,
                 adobe_transform: None,
+                scan_offset: 0,
             });
         }
         b"VP8X" => {
@@ -134,5 +136,6 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         total_frame_pixels: total.max(u64::from(info.stored_width) * u64::from(info.stored_height)),
         info,
         adobe_transform: None,
+        scan_offset: 0,
     })
 }
