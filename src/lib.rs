@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analyze;
 pub mod error;
 pub mod format;
 pub mod limits;
@@ -9,6 +10,7 @@ pub mod params;
 pub mod pixels;
 pub mod plan;
 
+pub use analyze::{analyze, AnalyzeOptions, AssetDocument};
 pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::Limits;
