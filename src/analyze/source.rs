@@ -151,3 +151,34 @@ fn orient(image: Image, orientation: Orientation) -> Result<Image, AnalyzeError>
     };
     Image::from_vec(w, h, layout, data).map_err(|e| internal("orient", e))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_checks() {
+        let mut limits = Limits::default();
+        limits.max_source_width = 100;
+        limits.max_source_height = 50;
+        limits.max_source_pixels = 4000;
+        let too_large = |width, height, limit| {
+            Err(AnalyzeError::SourceTooLarge {
+                width,
+                height,
+                limit,
+            })
+        };
+        let cases = [
+            ((100, 40), Ok(())),
+            ((0, 10), Err(AnalyzeError::EmptySource { width: 0, height: 10 })),
+            ((10, 0), Err(AnalyzeError::EmptySource { width: 10, height: 0 })),
+            ((101, 1), too_large(101, 1, "max_source_width")),
+            ((1, 51), too_large(1, 51, "max_source_height")),
+            ((100, 41), too_large(100, 41, "max_source_pixels")),
+        ];
+        for ((w, h), want) in cases {
+            assert_eq!(check_size(w, h, &limits), want, "{w}x{h}");
+        }
+    }
+}
