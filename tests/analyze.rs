@@ -66,7 +66,12 @@ fn png(w: u32, h: u32, data: &[u8], color: ExtendedColorType) -> Vec<u8> {
 fn jpeg(img: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
     JpegEncoder::new_with_quality(Cursor::new(&mut out), 95)
-        .write_image(img.as_raw(), img.width(), img.height(), ExtendedColorType::Rgb8)
+        .write_image(
+            img.as_raw(),
+            img.width(),
+            img.height(),
+            ExtendedColorType::Rgb8,
+        )
         .unwrap();
     out
 }
@@ -158,7 +163,11 @@ fn decode_data_url(url: &str, mime: &str) -> image::DynamicImage {
 
 fn mean_abs_diff(a: &[u8], b: &[u8]) -> f64 {
     assert_eq!(a.len(), b.len());
-    a.iter().zip(b).map(|(x, y)| f64::from(x.abs_diff(*y))).sum::<f64>() / a.len() as f64
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| f64::from(x.abs_diff(*y)))
+        .sum::<f64>()
+        / a.len() as f64
 }
 
 #[test]
@@ -176,7 +185,10 @@ fn two_colour_png_document() {
     assert_eq!(doc.sha1hash, TWO_COLOUR_SHA1);
     assert_eq!(doc.size, 113);
     assert_eq!(doc.size, TWO_COLOUR_PNG.len() as u64);
-    assert_eq!((doc.extension.as_str(), doc.mime_type.as_str()), ("png", "image/png"));
+    assert_eq!(
+        (doc.extension.as_str(), doc.mime_type.as_str()),
+        ("png", "image/png")
+    );
     assert_eq!(doc.original_filename.as_deref(), Some("flag.png"));
     assert_eq!(
         doc.path.as_deref(),
@@ -211,7 +223,10 @@ fn json_shape_matches_the_assets_api() {
         format!("https://cdn.example.com/images/p/d/{TWO_COLOUR_SHA1}-48x32.png")
     );
     assert_eq!(json["metadata"]["_type"], "sanity.imageMetadata");
-    assert_eq!(json["metadata"]["dimensions"]["_type"], "sanity.imageDimensions");
+    assert_eq!(
+        json["metadata"]["dimensions"]["_type"],
+        "sanity.imageDimensions"
+    );
     assert_eq!(json["metadata"]["dimensions"]["aspectRatio"], 1.5);
     assert_eq!(json["metadata"]["hasAlpha"], false);
     assert_eq!(json["metadata"]["isOpaque"], true);
@@ -246,22 +261,43 @@ fn meta_option_selects_the_metadata() {
     let cases: &[(&[MetadataKind], &[&str])] = &[
         (&[], &[]),
         (&[MetadataKind::Lqip], &["lqip"]),
-        (&[MetadataKind::BlurHash, MetadataKind::Palette], &["blurHash", "palette"]),
+        (
+            &[MetadataKind::BlurHash, MetadataKind::Palette],
+            &["blurHash", "palette"],
+        ),
         // The PNG has no EXIF block: neither is reported.
         (&[MetadataKind::Exif, MetadataKind::Location], &[]),
     ];
     for (kinds, extra) in cases {
-        let mut want: Vec<String> = base.iter().chain(extra.iter()).map(|s| s.to_string()).collect();
+        let mut want: Vec<String> = base
+            .iter()
+            .chain(extra.iter())
+            .map(|s| s.to_string())
+            .collect();
         want.sort();
         assert_eq!(keys(kinds), want, "{kinds:?}");
     }
     let default_keys = {
-        let json = serde_json::to_value(analyze(TWO_COLOUR_PNG, &AnalyzeOptions::default()).unwrap()).unwrap();
-        let mut k: Vec<String> = json["metadata"].as_object().unwrap().keys().cloned().collect();
+        let json =
+            serde_json::to_value(analyze(TWO_COLOUR_PNG, &AnalyzeOptions::default()).unwrap())
+                .unwrap();
+        let mut k: Vec<String> = json["metadata"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
         k.sort();
         k
     };
-    assert_eq!(default_keys, keys(&[MetadataKind::Palette, MetadataKind::Lqip, MetadataKind::BlurHash]));
+    assert_eq!(
+        default_keys,
+        keys(&[
+            MetadataKind::Palette,
+            MetadataKind::Lqip,
+            MetadataKind::BlurHash
+        ])
+    );
 }
 
 #[test]
@@ -269,12 +305,18 @@ fn palette_is_stable_and_dominant_is_the_majority_colour() {
     let first = image_doc(TWO_COLOUR_PNG, &AnalyzeOptions::default());
     let second = image_doc(TWO_COLOUR_PNG, &AnalyzeOptions::default());
     assert_eq!(first.metadata.palette, second.metadata.palette);
+    // The crate-root re-export is the same function.
+    let third = pixform::analyze(TWO_COLOUR_PNG, &pixform::AnalyzeOptions::default()).unwrap();
+    assert_eq!(third, AssetDocument::Image(first.clone()));
     let palette = first.metadata.palette.unwrap();
     let dominant = palette.dominant.unwrap();
     // #c82828 quantized to 5 bits per channel comes back as the centre of its bin.
     assert_eq!(dominant.background, "#cc2c2c");
     assert_eq!(dominant.population, 75.0);
-    assert_eq!((dominant.foreground.as_str(), dominant.title.as_str()), ("#fff", "#fff"));
+    assert_eq!(
+        (dominant.foreground.as_str(), dominant.title.as_str()),
+        ("#fff", "#fff")
+    );
     let bg = |s: &Option<Swatch>| s.as_ref().map(|s| (s.background.clone(), s.population));
     // The blue is more saturated, which outweighs its smaller population for "vibrant".
     assert_eq!(bg(&palette.vibrant), Some(("#143cdc".into(), 25.0)));
@@ -309,7 +351,10 @@ fn blurhash_decodes_to_a_blur_of_the_source() {
     assert!(hash.starts_with('V'), "{hash}");
     let decoded = blurhash::decode(&hash, 32, 24, 1.0).unwrap();
     let reference = image::imageops::resize(&src, 32, 24, image::imageops::FilterType::Triangle);
-    let reference_rgba: Vec<u8> = reference.pixels().flat_map(|p| [p[0], p[1], p[2], 255]).collect();
+    let reference_rgba: Vec<u8> = reference
+        .pixels()
+        .flat_map(|p| [p[0], p[1], p[2], 255])
+        .collect();
     let diff = mean_abs_diff(&decoded, &reference_rgba);
     assert!(diff < 20.0, "BlurHash differs from a downscale by {diff}");
     // A flat grey would be far off: the hash carries the picture's structure.
@@ -321,7 +366,11 @@ fn blurhash_decodes_to_a_blur_of_the_source() {
 fn exif_rotated_jpeg_reports_the_oriented_size() {
     // Stored 40×24, left half red, right half blue; orientation 6 turns it 90° clockwise.
     let stored = RgbImage::from_fn(40, 24, |x, _| {
-        if x < 20 { image::Rgb([220, 30, 30]) } else { image::Rgb([30, 30, 220]) }
+        if x < 20 {
+            image::Rgb([220, 30, 30])
+        } else {
+            image::Rgb([30, 30, 220])
+        }
     });
     let bytes = with_exif(&jpeg(&stored), &exif_block(6));
     let sha1 = sha1_hex(&bytes);
@@ -362,7 +411,13 @@ fn corpus_jpeg_with_orientation_6() {
     let sha1 = sha1_hex(&bytes);
     assert_eq!(doc.id, format!("image-{sha1}-3088x2056-jpg"));
     assert_eq!(doc.size, bytes.len() as u64);
-    assert_eq!((doc.metadata.dimensions.width, doc.metadata.dimensions.height), (3088, 2056));
+    assert_eq!(
+        (
+            doc.metadata.dimensions.width,
+            doc.metadata.dimensions.height
+        ),
+        (3088, 2056)
+    );
     let lqip = decode_data_url(doc.metadata.lqip.as_deref().unwrap(), "image/jpeg");
     assert_eq!((lqip.width(), lqip.height()), (20, 13));
 }
@@ -376,13 +431,21 @@ fn alpha_pngs_report_alpha_and_opacity() {
             .collect()
     };
     let cases: [(&str, Vec<u8>, bool); 2] = [
-        ("half transparent", rgba(|x| if x < 16 { 0 } else { 255 }), false),
+        (
+            "half transparent",
+            rgba(|x| if x < 16 { 0 } else { 255 }),
+            false,
+        ),
         ("opaque rgba", rgba(|_| 255), true),
     ];
     for (name, data, opaque) in cases {
         let bytes = png(w, h, &data, ExtendedColorType::Rgba8);
         let doc = image_doc(&bytes, &AnalyzeOptions::default());
-        assert_eq!(doc.id, format!("image-{}-32x16-png", sha1_hex(&bytes)), "{name}");
+        assert_eq!(
+            doc.id,
+            format!("image-{}-32x16-png", sha1_hex(&bytes)),
+            "{name}"
+        );
         assert!(doc.metadata.has_alpha, "{name}");
         assert_eq!(doc.metadata.is_opaque, opaque, "{name}");
         let lqip = decode_data_url(doc.metadata.lqip.as_deref().unwrap(), "image/png").to_rgba8();
@@ -415,9 +478,15 @@ fn non_images_give_file_documents() {
         let doc = file_doc(bytes, &opts);
         let sha1 = sha(bytes);
         assert_eq!(doc.id, format!("file-{sha1}-{ext}"), "{filename:?}");
-        assert_eq!((doc.extension.as_str(), doc.mime_type.as_str()), (ext, mime));
+        assert_eq!(
+            (doc.extension.as_str(), doc.mime_type.as_str()),
+            (ext, mime)
+        );
         assert_eq!(doc.size, bytes.len() as u64);
-        assert_eq!(doc.path.as_deref(), Some(format!("files/p/d/{sha1}.{ext}").as_str()));
+        assert_eq!(
+            doc.path.as_deref(),
+            Some(format!("files/p/d/{sha1}.{ext}").as_str())
+        );
         assert_eq!(
             doc.url.as_deref(),
             Some(format!("https://cdn.sanity.io/files/p/d/{sha1}.{ext}").as_str())
@@ -438,7 +507,10 @@ fn images_as_files_when_asked() {
     assert_eq!(doc.mime_type, "image/png");
     let avif = b"\0\0\0\x1cftypavif\0\0\0\0";
     let doc = file_doc(avif, &opts_with(|o| o.as_file = true));
-    assert_eq!((doc.extension.as_str(), doc.mime_type.as_str()), ("bin", "image/avif"));
+    assert_eq!(
+        (doc.extension.as_str(), doc.mime_type.as_str()),
+        ("bin", "image/avif")
+    );
 }
 
 #[test]
@@ -454,19 +526,30 @@ fn errors_carry_context_and_status() {
         (
             TWO_COLOUR_PNG,
             &small_input,
-            AnalyzeError::InputTooLarge { size: 113, max: 100 },
+            AnalyzeError::InputTooLarge {
+                size: 113,
+                max: 100,
+            },
             413,
         ),
         (
             TWO_COLOUR_PNG,
             &narrow,
-            AnalyzeError::SourceTooLarge { width: 48, height: 32, limit: "max_source_width" },
+            AnalyzeError::SourceTooLarge {
+                width: 48,
+                height: 32,
+                limit: "max_source_width",
+            },
             413,
         ),
         (
             TWO_COLOUR_PNG,
             &few_pixels,
-            AnalyzeError::SourceTooLarge { width: 48, height: 32, limit: "max_source_pixels" },
+            AnalyzeError::SourceTooLarge {
+                width: 48,
+                height: 32,
+                limit: "max_source_pixels",
+            },
             413,
         ),
         (
@@ -484,5 +567,8 @@ fn errors_carry_context_and_status() {
     let err = analyze(truncated, &AnalyzeOptions::default()).unwrap_err();
     assert!(matches!(err, AnalyzeError::Decode { .. }), "{err:?}");
     assert_eq!(err.http_status(), 422);
-    assert!(err.to_string().starts_with("source: corrupt png image: "), "{err}");
+    assert!(
+        err.to_string().starts_with("source: corrupt png image: "),
+        "{err}"
+    );
 }

@@ -102,8 +102,17 @@ mod tests {
         let decoded = ::blurhash::decode(&hash, 60, 40, 1.0).unwrap();
         let n = decoded.len() as f64 / 4.0;
         for (c, want) in [40.0, 120.0, 200.0].into_iter().enumerate() {
-            let mean = decoded.iter().skip(c).step_by(4).map(|&v| f64::from(v)).sum::<f64>() / n;
-            assert!((mean - want).abs() < 3.0, "channel {c}: mean {mean}, want {want}");
+            let mean = decoded
+                .iter()
+                .skip(c)
+                .step_by(4)
+                .map(|&v| f64::from(v))
+                .sum::<f64>()
+                / n;
+            assert!(
+                (mean - want).abs() < 3.0,
+                "channel {c}: mean {mean}, want {want}"
+            );
         }
     }
 }

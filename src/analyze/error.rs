@@ -89,7 +89,10 @@ impl fmt::Display for AnalyzeError {
                 write!(f, "source: corrupt {format} image: {message}")
             }
             AnalyzeError::NotAnImage => {
-                write!(f, "source: expected an image (jpg, png, webp, gif), got another file type")
+                write!(
+                    f,
+                    "source: expected an image (jpg, png, webp, gif), got another file type"
+                )
             }
             AnalyzeError::Internal { step, message } => write!(f, "{step}: {message}"),
         }

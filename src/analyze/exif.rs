@@ -86,7 +86,11 @@ fn field_json(field: &Field) -> Option<serde_json::Value> {
                 field.tag,
                 Tag::DateTimeOriginal | Tag::DateTimeDigitized | Tag::DateTime
             );
-            return Some(json!(if is_date { iso_date(&text).unwrap_or(text) } else { text }));
+            return Some(json!(if is_date {
+                iso_date(&text).unwrap_or(text)
+            } else {
+                text
+            }));
         }
         Value::Byte(v) => v.iter().map(|n| json!(n)).collect(),
         Value::Short(v) => v.iter().map(|n| json!(n)).collect(),

@@ -29,7 +29,11 @@ pub fn lqip(image: &Image) -> Result<String, AnalyzeError> {
 
 /// [`lqip`] of a preview of a `width`×`height` source: the placeholder's size follows the
 /// source's exact aspect ratio rather than the preview's rounded one.
-pub(crate) fn lqip_for_size(image: &Image, width: u32, height: u32) -> Result<String, AnalyzeError> {
+pub(crate) fn lqip_for_size(
+    image: &Image,
+    width: u32,
+    height: u32,
+) -> Result<String, AnalyzeError> {
     let (w, h) = lqip_size(width, height);
     let small = resize(image, w, h, FilterType::Lanczos3)?;
     let mut encoded = Vec::new();
@@ -93,8 +97,12 @@ mod tests {
     #[test]
     fn opaque_gives_jpeg_alpha_gives_png() {
         let rgb = Image::filled(40, 20, PixelLayout::Rgb8, &[1, 2, 3]).unwrap();
-        assert!(lqip(&rgb).unwrap().starts_with("data:image/jpeg;base64,/9j/"));
+        assert!(lqip(&rgb)
+            .unwrap()
+            .starts_with("data:image/jpeg;base64,/9j/"));
         let rgba = Image::filled(40, 20, PixelLayout::Rgba8, &[1, 2, 3, 4]).unwrap();
-        assert!(lqip(&rgba).unwrap().starts_with("data:image/png;base64,iVBORw0KGgo"));
+        assert!(lqip(&rgba)
+            .unwrap()
+            .starts_with("data:image/png;base64,iVBORw0KGgo"));
     }
 }

@@ -92,7 +92,9 @@ impl VBox {
     }
 
     fn volume(&self) -> u64 {
-        (0..3).map(|c| (self.hi[c] + 1 - self.lo[c]) as u64).product()
+        (0..3)
+            .map(|c| (self.hi[c] + 1 - self.lo[c]) as u64)
+            .product()
     }
 
     fn avg(&self, hist: &Histogram) -> [u8; 3] {
@@ -155,7 +157,10 @@ impl VBox {
             }
         }
         let half = total as f64 / 2.0;
-        let split_point = acc.iter().position(|&d| d as f64 > half).unwrap_or(self.hi[axis]);
+        let split_point = acc
+            .iter()
+            .position(|&d| d as f64 > half)
+            .unwrap_or(self.hi[axis]);
         let reverse = |i: usize| total - acc.get(i).copied().unwrap_or(total);
         let d1 = self.lo[axis];
         let mut d2 = self.hi[axis];
@@ -247,7 +252,8 @@ mod tests {
 
     #[test]
     fn two_colours_come_back_with_their_counts() {
-        let pixels = std::iter::repeat_n([200, 40, 40], 300).chain(std::iter::repeat_n([20, 60, 220], 100));
+        let pixels =
+            std::iter::repeat_n([200, 40, 40], 300).chain(std::iter::repeat_n([20, 60, 220], 100));
         let hist = Histogram::from_pixels(pixels);
         let colours = quantize(&hist, 64);
         let mut got: Vec<_> = colours.iter().map(|c| (c.rgb, c.count)).collect();

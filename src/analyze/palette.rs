@@ -88,7 +88,10 @@ fn from_quantized(colours: &[QuantizedColor], total: u64) -> Palette {
     if colours.is_empty() || total == 0 {
         return Palette::default();
     }
-    let hsl: Vec<[f64; 3]> = colours.iter().map(|c| rgb_to_hsl(c.rgb.map(f64::from))).collect();
+    let hsl: Vec<[f64; 3]> = colours
+        .iter()
+        .map(|c| rgb_to_hsl(c.rgb.map(f64::from)))
+        .collect();
     let max_population = colours.iter().map(|c| c.count).max().unwrap_or(0) as f64;
     let vibrant_sat = (MIN_VIBRANT_SATURATION, TARGET_VIBRANT_SATURATION, 1.0);
     let muted_sat = (0.0, TARGET_MUTED_SATURATION, MAX_MUTED_SATURATION);
@@ -117,12 +120,48 @@ fn from_quantized(colours: &[QuantizedColor], total: u64) -> Palette {
     };
 
     let mut slots = Slots::default();
-    slots.vibrant = find(&slots, Target { luma: normal, saturation: vibrant_sat });
-    slots.light_vibrant = find(&slots, Target { luma: light, saturation: vibrant_sat });
-    slots.dark_vibrant = find(&slots, Target { luma: dark, saturation: vibrant_sat });
-    slots.muted = find(&slots, Target { luma: normal, saturation: muted_sat });
-    slots.light_muted = find(&slots, Target { luma: light, saturation: muted_sat });
-    slots.dark_muted = find(&slots, Target { luma: dark, saturation: muted_sat });
+    slots.vibrant = find(
+        &slots,
+        Target {
+            luma: normal,
+            saturation: vibrant_sat,
+        },
+    );
+    slots.light_vibrant = find(
+        &slots,
+        Target {
+            luma: light,
+            saturation: vibrant_sat,
+        },
+    );
+    slots.dark_vibrant = find(
+        &slots,
+        Target {
+            luma: dark,
+            saturation: vibrant_sat,
+        },
+    );
+    slots.muted = find(
+        &slots,
+        Target {
+            luma: normal,
+            saturation: muted_sat,
+        },
+    );
+    slots.light_muted = find(
+        &slots,
+        Target {
+            luma: light,
+            saturation: muted_sat,
+        },
+    );
+    slots.dark_muted = find(
+        &slots,
+        Target {
+            luma: dark,
+            saturation: muted_sat,
+        },
+    );
     fill_empty(&mut slots, colours, &hsl);
 
     let swatch = |pick: Option<Pick>| -> Option<Swatch> {
@@ -206,9 +245,9 @@ fn fill_empty(slots: &mut Slots, colours: &[QuantizedColor], hsl: &[[f64; 3]]) {
 }
 
 fn weighted_mean(values: &[(f64, f64)]) -> f64 {
-    let (sum, weights) = values
-        .iter()
-        .fold((0.0, 0.0), |(s, w), (v, weight)| (s + v * weight, w + weight));
+    let (sum, weights) = values.iter().fold((0.0, 0.0), |(s, w), (v, weight)| {
+        (s + v * weight, w + weight)
+    });
     sum / weights
 }
 
@@ -282,7 +321,11 @@ fn hsl_to_rgb([h, s, l]: [f64; 3]) -> [f64; 3] {
             p
         }
     };
-    let q = if l < 0.5 { l * (1.0 + s) } else { l + s - l * s };
+    let q = if l < 0.5 {
+        l * (1.0 + s)
+    } else {
+        l + s - l * s
+    };
     let p = 2.0 * l - q;
     [
         hue(p, q, h + 1.0 / 3.0) * 255.0,
@@ -301,7 +344,12 @@ mod tests {
 
     #[test]
     fn hsl_round_trips() {
-        for rgb in [[255.0, 0.0, 0.0], [18.0, 113.0, 200.0], [128.0, 128.0, 128.0], [250.0, 240.0, 10.0]] {
+        for rgb in [
+            [255.0, 0.0, 0.0],
+            [18.0, 113.0, 200.0],
+            [128.0, 128.0, 128.0],
+            [250.0, 240.0, 10.0],
+        ] {
             let back = hsl_to_rgb(rgb_to_hsl(rgb));
             for c in 0..3 {
                 assert!((back[c] - rgb[c]).abs() < 1e-9, "{rgb:?} -> {back:?}");
@@ -318,7 +366,14 @@ mod tests {
         ];
         for (rgb, bg, fg, title) in cases {
             let s = make_swatch(rgb.map(f64::from), 1.0);
-            assert_eq!((s.background.as_str(), s.foreground.as_str(), s.title.as_str()), (bg, fg, title));
+            assert_eq!(
+                (
+                    s.background.as_str(),
+                    s.foreground.as_str(),
+                    s.title.as_str()
+                ),
+                (bg, fg, title)
+            );
         }
     }
 
@@ -326,7 +381,11 @@ mod tests {
     fn grey_image_derives_vibrant_swatches_like_node_vibrant() {
         // Greys only: no vibrant candidate; the vibrant swatches are derived from the muted
         // ones by lightness (as reported palettes of grey images show: #424242, #7f7f7f, #bcbcbc).
-        let colours = [q([0x48, 0x48, 0x48], 242), q([0xbc, 0xbc, 0xbc], 238), q([0x7c, 0x7c, 0x7c], 214)];
+        let colours = [
+            q([0x48, 0x48, 0x48], 242),
+            q([0xbc, 0xbc, 0xbc], 238),
+            q([0x7c, 0x7c, 0x7c], 214),
+        ];
         let p = from_quantized(&colours, 10_000);
         let bg = |s: &Option<Swatch>| s.as_ref().map(|s| (s.background.clone(), s.population));
         assert_eq!(bg(&p.dark_muted), Some(("#484848".into(), 2.42)));
@@ -340,7 +399,11 @@ mod tests {
 
     #[test]
     fn vibrant_picks_the_saturated_mid_luma_colour() {
-        let colours = [q([230, 20, 20], 50), q([120, 110, 100], 500), q([20, 20, 20], 200)];
+        let colours = [
+            q([230, 20, 20], 50),
+            q([120, 110, 100], 500),
+            q([20, 20, 20], 200),
+        ];
         let p = palette_bg(&from_quantized(&colours, 750));
         assert_eq!(p.vibrant.as_deref(), Some("#e61414"));
         assert_eq!(p.muted.as_deref(), Some("#786e64"));
@@ -376,7 +439,10 @@ mod tests {
         let image = Image::from_vec(10, 10, PixelLayout::Rgba8, data).unwrap();
         let p = palette(&image);
         let dom = p.dominant.unwrap();
-        assert_eq!((dom.background.as_str(), dom.population), ("#cc1c1c", 100.0));
+        assert_eq!(
+            (dom.background.as_str(), dom.population),
+            ("#cc1c1c", 100.0)
+        );
     }
 
     #[test]

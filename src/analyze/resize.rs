@@ -42,7 +42,8 @@ pub(crate) fn fit_within(width: u32, height: u32, max_side: u32) -> (u32, u32) {
         return (width.max(1), height.max(1));
     }
     let scale = |side: u32| -> u32 {
-        let scaled = (u64::from(side) * u64::from(max_side) + u64::from(long) / 2) / u64::from(long);
+        let scaled =
+            (u64::from(side) * u64::from(max_side) + u64::from(long) / 2) / u64::from(long);
         u32::try_from(scaled).unwrap_or(max_side).clamp(1, max_side)
     };
     (scale(width), scale(height))

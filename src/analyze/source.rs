@@ -80,8 +80,16 @@ pub(crate) fn load(
     drop(full);
     let preview = orient(small, orientation)?;
     Ok(Source {
-        width: if swaps_sides(orientation) { height } else { width },
-        height: if swaps_sides(orientation) { width } else { height },
+        width: if swaps_sides(orientation) {
+            height
+        } else {
+            width
+        },
+        height: if swaps_sides(orientation) {
+            width
+        } else {
+            height
+        },
         has_alpha,
         is_opaque,
         preview,
@@ -137,7 +145,9 @@ fn orient(image: Image, orientation: Orientation) -> Result<Image, AnalyzeError>
     }
     let (w, h, layout) = (image.width(), image.height(), image.layout());
     let mut dynamic = match layout {
-        PixelLayout::Rgb8 => image::RgbImage::from_raw(w, h, image.into_vec()).map(DynamicImage::from),
+        PixelLayout::Rgb8 => {
+            image::RgbImage::from_raw(w, h, image.into_vec()).map(DynamicImage::from)
+        }
         PixelLayout::Rgba8 => {
             image::RgbaImage::from_raw(w, h, image.into_vec()).map(DynamicImage::from)
         }
@@ -158,10 +168,12 @@ mod tests {
 
     #[test]
     fn size_checks() {
-        let mut limits = Limits::default();
-        limits.max_source_width = 100;
-        limits.max_source_height = 50;
-        limits.max_source_pixels = 4000;
+        let limits = Limits {
+            max_source_width: 100,
+            max_source_height: 50,
+            max_source_pixels: 4000,
+            ..Limits::default()
+        };
         let too_large = |width, height, limit| {
             Err(AnalyzeError::SourceTooLarge {
                 width,
@@ -171,8 +183,20 @@ mod tests {
         };
         let cases = [
             ((100, 40), Ok(())),
-            ((0, 10), Err(AnalyzeError::EmptySource { width: 0, height: 10 })),
-            ((10, 0), Err(AnalyzeError::EmptySource { width: 10, height: 0 })),
+            (
+                (0, 10),
+                Err(AnalyzeError::EmptySource {
+                    width: 0,
+                    height: 10,
+                }),
+            ),
+            (
+                (10, 0),
+                Err(AnalyzeError::EmptySource {
+                    width: 10,
+                    height: 0,
+                }),
+            ),
             ((101, 1), too_large(101, 1, "max_source_width")),
             ((1, 51), too_large(1, 51, "max_source_height")),
             ((100, 41), too_large(100, 41, "max_source_pixels")),
