@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analyze;
 pub mod asset;
 pub mod codec;
 pub mod error;
@@ -12,6 +13,7 @@ pub mod pixels;
 pub mod plan;
 pub mod url;
 
+pub use analyze::{analyze, AnalyzeOptions, AssetDocument};
 pub use asset::AssetId;
 pub use error::Error;
 pub use format::ImageFormat;
