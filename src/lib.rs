@@ -6,6 +6,7 @@ pub mod error;
 pub mod format;
 pub mod limits;
 pub mod params;
+pub mod pipeline;
 pub mod pixels;
 pub mod plan;
 
