@@ -6,6 +6,8 @@
 //! several images at once, and the hot loops use SIMD libraries (`fast_image_resize`,
 //! `libblur`) or iterate whole rows without per-pixel bounds checks.
 
+mod alpha;
+pub mod blur;
 mod buffer;
 pub mod canvas;
 pub mod crop;
@@ -13,6 +15,7 @@ pub mod error;
 pub mod orient;
 pub mod resize;
 
+pub use blur::blur;
 pub use canvas::{flatten, is_opaque, place, to_rgb, to_rgba, Rgba};
 pub use crop::{crop, crop_owned};
 pub use error::OpsError;
