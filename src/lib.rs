@@ -9,6 +9,7 @@ pub mod error;
 pub mod format;
 pub mod limits;
 pub mod params;
+pub mod pipeline;
 pub mod pixels;
 pub mod plan;
 pub mod url;
