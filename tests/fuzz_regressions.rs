@@ -17,6 +17,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("query_plan", fuzz_checks::query_plan),
     ("spec_roundtrip", fuzz_checks::spec_roundtrip),
     ("url_roundtrip", fuzz_checks::url_roundtrip),
+    ("transform", fuzz_checks::transform),
 ];
 
 #[test]

@@ -2,7 +2,8 @@
 //! includes this file too, so `cargo test` replays saved inputs through exactly the code the
 //! fuzzer ran. Each function panics when an invariant breaks; errors are fine.
 
-use pixform::params::ParamError;
+use pixform::codec::{apply_orientation, decode, probe, scaled_size, DecodeOptions};
+use pixform::params::{ColorSpace, ParamError};
 use pixform::plan::{plan, Plan, SourceFacts};
 use pixform::url::{parse_image_url, ImageResource, ParsedImageUrl};
 use pixform::{AssetId, ImageFormat, Limits, TransformSpec};
@@ -139,4 +140,70 @@ pub fn url_roundtrip(data: &[u8]) {
         assert_eq!(again.spec, parsed.spec, "{url}");
         assert_eq!(again.params, parsed.params, "{url}");
     }
+}
+
+/// The tight limits the `transform` target runs under: 4 MP sources, 1024 px outputs, 1 MiB
+/// inputs and metadata.
+pub fn transform_limits() -> Limits {
+    let mut limits = Limits::default();
+    limits.max_input_bytes = 1 << 20;
+    limits.max_source_pixels = 4_000_000;
+    limits.max_total_frame_pixels = 16_000_000;
+    limits.max_output_side = 1024;
+    limits.max_output_pixels = 1024 * 1024;
+    limits.max_metadata_bytes = 1 << 20;
+    limits
+}
+
+/// Target `transform`: `query\nimage bytes` → probe → plan → decode with the plan's hints →
+/// orientation. Probe and decode must agree on the size, and a decoded image never exceeds the
+/// limits.
+pub fn transform(data: &[u8]) {
+    let (query, image) = match data.iter().position(|&b| b == b'\n') {
+        Some(i) => (data.get(..i).unwrap_or(&[]), data.get(i + 1..).unwrap_or(&[])),
+        None => (&[][..], data),
+    };
+    let limits = transform_limits();
+    let spec = TransformSpec::from_query(&text(query)).unwrap_or_default();
+    let Ok(info) = probe(image, &limits) else {
+        // What the header check rejects, decoding must reject too.
+        assert!(decode(image, &limits, &DecodeOptions::default()).is_err());
+        return;
+    };
+    assert!(u64::from(info.width) * u64::from(info.height) <= limits.max_source_pixels);
+    let facts = SourceFacts {
+        width: info.width,
+        height: info.height,
+        has_alpha: info.has_alpha,
+        frames: info.frames,
+        format: info.format,
+    };
+    let scale_denom = match plan(&facts, &spec, &limits) {
+        Ok(p) => {
+            check_plan(&facts, &p, &limits);
+            p.decoder.jpeg_scale_denom
+        }
+        Err(_) => 1,
+    };
+    let opts = DecodeOptions {
+        scale_denom,
+        to_srgb: spec.color_space != Some(ColorSpace::Origin),
+    };
+    let Ok(decoded) = decode(image, &limits, &opts) else {
+        return;
+    };
+    let stored = if info.format == ImageFormat::Jpeg {
+        scaled_size(info.stored_width, info.stored_height, scale_denom)
+    } else {
+        (info.stored_width, info.stored_height)
+    };
+    let image = decoded.image;
+    assert_eq!((image.width(), image.height()), stored, "{info:?}");
+    let upright = apply_orientation(image, decoded.orientation);
+    let want = if decoded.orientation >= 5 {
+        (stored.1, stored.0)
+    } else {
+        stored
+    };
+    assert_eq!((upright.width(), upright.height()), want, "{info:?}");
 }
