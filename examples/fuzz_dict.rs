@@ -6,8 +6,28 @@ use pixform::params::registry::fuzz_dictionary;
 /// Query syntax the registry does not list: separators, escapes, and number spellings that
 /// parsers commonly get wrong.
 const SYNTAX: &[&str] = &[
-    "&", "=", "?", "%", "%25", "%26", "%3D", "%2B", "+", ",", "-", ".", "%ff", "%c3%28", "%00",
-    "e3", "0x", "NaN", "inf", "4294967295", "4294967296", "99999999999999999999",
+    "&",
+    "=",
+    "?",
+    "%",
+    "%25",
+    "%26",
+    "%3D",
+    "%2B",
+    "+",
+    ",",
+    "-",
+    ".",
+    "%ff",
+    "%c3%28",
+    "%00",
+    "e3",
+    "0x",
+    "NaN",
+    "inf",
+    "4294967295",
+    "4294967296",
+    "99999999999999999999",
 ];
 
 /// One token in libFuzzer's dictionary syntax: a quoted string with `\\`, `\"` and

@@ -143,8 +143,7 @@ fn execute(bytes: &[u8], query: &str, limits: &Limits) -> Result<(u32, u32), Fai
     } else {
         p.resize
     };
-    let out = resize(&image, window, rw, rh, Filter::Lanczos3)
-        .map_err(Failure::Ops)?;
+    let out = resize(&image, window, rw, rh, Filter::Lanczos3).map_err(Failure::Ops)?;
     Ok((out.width(), out.height()))
 }
 
@@ -197,7 +196,14 @@ fn ihdr(width: u32, height: u32, depth: u8, color: u8) -> Vec<u8> {
 }
 
 /// A PNG with the given IHDR, extra chunks before the image data, and `idat` as its data.
-fn png(width: u32, height: u32, depth: u8, color: u8, extra: &[(&[u8; 4], Vec<u8>)], idat: &[u8]) -> Vec<u8> {
+fn png(
+    width: u32,
+    height: u32,
+    depth: u8,
+    color: u8,
+    extra: &[(&[u8; 4], Vec<u8>)],
+    idat: &[u8],
+) -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     png_chunk(&mut out, b"IHDR", &ihdr(width, height, depth, color));
     for (kind, data) in extra {
@@ -224,7 +230,9 @@ fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
     v.extend_from_slice(&height.to_be_bytes());
     v.extend_from_slice(&width.to_be_bytes());
     v.extend_from_slice(&[3, 1, 0x22, 0, 2, 0x11, 0, 3, 0x11, 0]);
-    v.extend_from_slice(&[0xFF, 0xDA, 0x00, 0x0C, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 0x3F, 0]);
+    v.extend_from_slice(&[
+        0xFF, 0xDA, 0x00, 0x0C, 3, 1, 0, 2, 0x11, 3, 0x11, 0, 0x3F, 0,
+    ]);
     v.extend_from_slice(&[0x12, 0x34, 0x56, 0xFF, 0xD9]);
     v
 }
@@ -270,12 +278,21 @@ fn webp(canvas: Option<(u32, u32)>, lw: u32, lh: u32) -> Vec<u8> {
 
 /// A gradient image with or without alpha.
 fn gradient(width: u32, height: u32, alpha: bool) -> Image {
-    let layout = if alpha { PixelLayout::Rgba8 } else { PixelLayout::Rgb8 };
+    let layout = if alpha {
+        PixelLayout::Rgba8
+    } else {
+        PixelLayout::Rgb8
+    };
     let channels = if alpha { 4 } else { 3 };
     let mut data = Vec::new();
     for y in 0..height {
         for x in 0..width {
-            let px = [(x * 7) as u8, (y * 5) as u8, ((x + y) * 3) as u8, (x ^ y) as u8];
+            let px = [
+                (x * 7) as u8,
+                (y * 5) as u8,
+                ((x + y) * 3) as u8,
+                (x ^ y) as u8,
+            ];
             data.extend_from_slice(&px[..channels]);
         }
     }
@@ -313,7 +330,11 @@ fn garbage_and_wrong_magic_are_typed_errors() {
         ("one byte", b"\xff", 415),
         ("text", b"hello, world", 415),
         ("png magic only", b"\x89PNG\r\n\x1a\n", 422),
-        ("png magic, wrong case", b"\x89png\r\n\x1a\n\0\0\0\rIHDR", 415),
+        (
+            "png magic, wrong case",
+            b"\x89png\r\n\x1a\n\0\0\0\rIHDR",
+            415,
+        ),
         ("jpeg magic only", b"\xff\xd8\xff", 422),
         ("gif magic only", b"GIF89a", 422),
         ("gif87 magic only", b"GIF87a\x01\x00", 422),
@@ -333,9 +354,15 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
     let tiny_idat = zeros_zlib(1, 2);
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("png 65535²", png(65535, 65535, 8, 2, &[], &tiny_idat)),
-        ("png 0x7FFFFFFF²", png(0x7FFF_FFFF, 0x7FFF_FFFF, 8, 6, &[], &tiny_idat)),
+        (
+            "png 0x7FFFFFFF²",
+            png(0x7FFF_FFFF, 0x7FFF_FFFF, 8, 6, &[], &tiny_idat),
+        ),
         ("png u32::MAX x 1", png(u32::MAX, 1, 8, 0, &[], &tiny_idat)),
-        ("png 1 x 0x7FFFFFFF", png(1, 0x7FFF_FFFF, 16, 6, &[], &tiny_idat)),
+        (
+            "png 1 x 0x7FFFFFFF",
+            png(1, 0x7FFF_FFFF, 16, 6, &[], &tiny_idat),
+        ),
         ("jpeg 65535²", jpeg_header(65535, 65535)),
         ("jpeg 65535 x 100", jpeg_header(65535, 100)),
         ("gif 65535² screen", gif((65535, 65535), 0, 0, 1, 1)),
@@ -369,7 +396,42 @@ fn png_zlib_bomb_hits_a_limit() {
     // Within the limits by its header, but with 10× the rows in its data: decoded, bounded.
     let liar = png(2_000, 2_000, 1, 0, &[], &zeros_zlib(20_000, 251));
     let outcome = guarded("lying bomb", &liar, "w=100", &tight());
-    assert!(matches!(outcome, Ok((100, 100)) | Err(Failure::Codec(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome, Ok((100, 100)) | Err(Failure::Codec(_))),
+        "{outcome:?}"
+    );
+}
+
+/// Containers whose outer header is small while the bitstream inside claims more: the
+/// decoder must not allocate for the inner claim.
+#[test]
+fn inner_bitstreams_larger_than_their_header() {
+    let mut two_sofs = jpeg_header(8, 8);
+    let second = jpeg_header(65535, 65535);
+    two_sofs.splice(2..2, second[2..21].iter().copied());
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "webp canvas 1x1, vp8l 16384²",
+            webp(Some((1, 1)), 16384, 16384),
+        ),
+        (
+            "webp canvas 16x16, vp8l 16384x1",
+            webp(Some((16, 16)), 16384, 1),
+        ),
+        ("gif screen 1x1, frame 2000²", gif((1, 1), 0, 0, 2000, 2000)),
+        ("jpeg with a second, huge SOF", two_sofs),
+        (
+            "png IHDR 1x1, 2000 rows of data",
+            png(1, 1, 8, 0, &[], &zeros_zlib(2000, 2)),
+        ),
+    ];
+    for (name, bytes) in &cases {
+        match guarded(name, bytes, "", &tight()) {
+            Ok(size) => assert!(size.0 <= 2000 && size.1 <= 2000, "{name}: {size:?}"),
+            Err(Failure::Codec(_)) => {}
+            Err(other) => panic!("{name}: {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -410,14 +472,27 @@ fn truncated_samples_never_panic() {
             "{name} decodes whole"
         );
         let step = (bytes.len() / 150).max(1);
-        for cut in (0..bytes.len()).step_by(step).chain(bytes.len().saturating_sub(16)..bytes.len()) {
-            let _ = guarded(&format!("{name} cut at {cut}"), &bytes[..cut], "w=32", &tight());
+        for cut in (0..bytes.len())
+            .step_by(step)
+            .chain(bytes.len().saturating_sub(16)..bytes.len())
+        {
+            let _ = guarded(
+                &format!("{name} cut at {cut}"),
+                &bytes[..cut],
+                "w=32",
+                &tight(),
+            );
         }
         // A flipped byte at many offsets.
         for at in (0..bytes.len()).step_by(step) {
             let mut corrupt = bytes.clone();
             corrupt[at] ^= 0x5A;
-            let _ = guarded(&format!("{name} flipped at {at}"), &corrupt, "w=32", &tight());
+            let _ = guarded(
+                &format!("{name} flipped at {at}"),
+                &corrupt,
+                "w=32",
+                &tight(),
+            );
         }
     }
 }
@@ -443,12 +518,28 @@ fn corrupt_exif_is_ignored() {
         t
     };
     let cases: Vec<(&str, Vec<u8>, u8)> = vec![
-        ("valid orientation 6", tiff(8, 1, &[entry(0x0112, 3, 1, 6)], 0), 6),
-        ("ifd links to itself", tiff(8, 1, &[entry(0x0100, 3, 1, 1)], 8), 1),
+        (
+            "valid orientation 6",
+            tiff(8, 1, &[entry(0x0112, 3, 1, 6)], 0),
+            6,
+        ),
+        (
+            "ifd links to itself",
+            tiff(8, 1, &[entry(0x0100, 3, 1, 1)], 8),
+            1,
+        ),
         ("ifd offset past the end", tiff(0xFFFF_FF00, 1, &[], 0), 1),
         ("ifd offset u32::MAX", tiff(u32::MAX, 0, &[], 0), 1),
-        ("65535 entries, 1 present", tiff(8, u16::MAX, &[entry(0x0100, 3, 1, 1)], 0), 1),
-        ("huge count", tiff(8, 1, &[entry(0x0112, 3, u32::MAX, 6)], 0), 1),
+        (
+            "65535 entries, 1 present",
+            tiff(8, u16::MAX, &[entry(0x0100, 3, 1, 1)], 0),
+            1,
+        ),
+        (
+            "huge count",
+            tiff(8, 1, &[entry(0x0112, 3, u32::MAX, 6)], 0),
+            1,
+        ),
         ("wrong type", tiff(8, 1, &[entry(0x0112, 4, 1, 6)], 0), 1),
         ("orientation 9", tiff(8, 1, &[entry(0x0112, 3, 1, 9)], 0), 1),
         ("orientation 0", tiff(8, 1, &[entry(0x0112, 3, 1, 0)], 0), 1),
@@ -473,10 +564,26 @@ fn oversized_metadata_hits_the_metadata_limit() {
     let mut exif = b"MM\0*".to_vec();
     exif.extend_from_slice(&big);
     let cases: Vec<(&str, Vec<u8>, bool)> = vec![
-        ("2 MiB iCCP", png(4, 4, 8, 0, &[(b"iCCP", iccp)], &idat), true),
-        ("2 MiB eXIf", png(4, 4, 8, 0, &[(b"eXIf", exif)], &idat), true),
-        ("2 MiB tEXt (ignored)", png(4, 4, 8, 0, &[(b"tEXt", big.clone())], &idat), false),
-        ("2 MiB unknown chunk", png(4, 4, 8, 0, &[(b"prVt", big.clone())], &idat), false),
+        (
+            "2 MiB iCCP",
+            png(4, 4, 8, 0, &[(b"iCCP", iccp)], &idat),
+            true,
+        ),
+        (
+            "2 MiB eXIf",
+            png(4, 4, 8, 0, &[(b"eXIf", exif)], &idat),
+            true,
+        ),
+        (
+            "2 MiB tEXt (ignored)",
+            png(4, 4, 8, 0, &[(b"tEXt", big.clone())], &idat),
+            false,
+        ),
+        (
+            "2 MiB unknown chunk",
+            png(4, 4, 8, 0, &[(b"prVt", big.clone())], &idat),
+            false,
+        ),
     ];
     for (name, bytes, limited) in &cases {
         let outcome = guarded(name, bytes, "", &tight());
@@ -498,7 +605,10 @@ fn oversized_metadata_hits_the_metadata_limit() {
     ztxt.extend_from_slice(&z.finish().expect("in memory"));
     let bytes = png(4, 4, 8, 0, &[(b"zTXt", ztxt)], &idat);
     let outcome = guarded("zTXt bomb", &bytes, "", &tight());
-    assert!(matches!(outcome, Ok((4, 4)) | Err(Failure::Codec(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome, Ok((4, 4)) | Err(Failure::Codec(_))),
+        "{outcome:?}"
+    );
 }
 
 #[test]
@@ -518,14 +628,20 @@ fn progressive_jpeg_with_hundreds_of_scans_is_bounded() {
     let count = flood.windows(2).filter(|w| *w == [0xFF, 0xDA]).count();
     assert!(count >= 300, "{count} scans");
     let outcome = guarded("scan flood", &flood, "w=32", &tight());
-    assert!(matches!(outcome, Ok((32, 24)) | Err(Failure::Codec(_))), "{outcome:?}");
+    assert!(
+        matches!(outcome, Ok((32, 24)) | Err(Failure::Codec(_))),
+        "{outcome:?}"
+    );
 }
 
 #[test]
 fn gif_frames_outside_the_screen() {
     let cases: Vec<(&str, Vec<u8>)> = vec![
         ("frame far outside", gif((10, 10), 60_000, 60_000, 100, 100)),
-        ("frame larger than the screen", gif((10, 10), 0, 0, 1000, 1000)),
+        (
+            "frame larger than the screen",
+            gif((10, 10), 0, 0, 1000, 1000),
+        ),
         ("frame overlapping the edge", gif((10, 10), 8, 8, 4, 4)),
         ("frame of zero size", gif((10, 10), 0, 0, 0, 0)),
     ];
@@ -576,7 +692,11 @@ fn every_bad_file_errors() {
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("testdata/bad") {
         let path = entry.expect("entry").path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("").to_owned();
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("")
+            .to_owned();
         let bytes = std::fs::read(&path).expect("readable");
         let e = expect_err(&name, &bytes, &Limits::default());
         assert!(matches!(e, Failure::Codec(_)), "{name}: {e:?}");

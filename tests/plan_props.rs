@@ -60,7 +60,9 @@ fn value_for(kind: ValueKind) -> BoxedStrategy<String> {
         ValueKind::Bool => select(vec!["true", "false", "1", "0"])
             .prop_map(str::to_owned)
             .boxed(),
-        ValueKind::Text => any::<String>().prop_map(|s| s.chars().take(24).collect()).boxed(),
+        ValueKind::Text => any::<String>()
+            .prop_map(|s| s.chars().take(24).collect())
+            .boxed(),
     }
 }
 
@@ -74,8 +76,9 @@ fn valid_query() -> impl Strategy<Value = String> {
                 .into_iter()
                 .filter_map(|i| PARAMS.get(i))
                 .map(|d| {
-                    let keys: Vec<&'static str> =
-                        std::iter::once(d.key).chain(d.aliases.iter().copied()).collect();
+                    let keys: Vec<&'static str> = std::iter::once(d.key)
+                        .chain(d.aliases.iter().copied())
+                        .collect();
                     (select(keys), value_for(d.kind))
                         .prop_map(|(k, v)| (k.to_owned(), v))
                         .boxed()
@@ -130,8 +133,16 @@ fn aspect_within_one_px((a, b): (u32, u32), (c, d): (u32, u32)) -> bool {
 
 fn check_plan(facts: &SourceFacts, spec: &TransformSpec, p: &Plan) -> Result<(), TestCaseError> {
     let limits = Limits::default();
-    prop_assert!((1..=limits.max_output_side).contains(&p.width), "width {}", p.width);
-    prop_assert!((1..=limits.max_output_side).contains(&p.height), "height {}", p.height);
+    prop_assert!(
+        (1..=limits.max_output_side).contains(&p.width),
+        "width {}",
+        p.width
+    );
+    prop_assert!(
+        (1..=limits.max_output_side).contains(&p.height),
+        "height {}",
+        p.height
+    );
     prop_assert!(u64::from(p.width) * u64::from(p.height) <= limits.max_output_pixels);
 
     // rect inside the source.
@@ -143,15 +154,32 @@ fn check_plan(facts: &SourceFacts, spec: &TransformSpec, p: &Plan) -> Result<(),
     let (ow, oh) = p.oriented_size;
     let cw = p.crop_window;
     prop_assert!(cw.width >= 1 && cw.height >= 1, "{cw:?}");
-    prop_assert!(u64::from(cw.x) + u64::from(cw.width) <= u64::from(ow), "{cw:?} in {ow}x{oh}");
-    prop_assert!(u64::from(cw.y) + u64::from(cw.height) <= u64::from(oh), "{cw:?} in {ow}x{oh}");
+    prop_assert!(
+        u64::from(cw.x) + u64::from(cw.width) <= u64::from(ow),
+        "{cw:?} in {ow}x{oh}"
+    );
+    prop_assert!(
+        u64::from(cw.y) + u64::from(cw.height) <= u64::from(oh),
+        "{cw:?} in {ow}x{oh}"
+    );
 
     // Source window inside the rect (hence the source), with the crop window's area.
     let sw = p.source_window;
-    prop_assert!(sw.x >= p.rect.x && sw.y >= p.rect.y, "{sw:?} vs {:?}", p.rect);
-    prop_assert!(u64::from(sw.x) + u64::from(sw.width) <= u64::from(p.rect.x) + u64::from(p.rect.width));
-    prop_assert!(u64::from(sw.y) + u64::from(sw.height) <= u64::from(p.rect.y) + u64::from(p.rect.height));
-    prop_assert_eq!(u64::from(sw.width) * u64::from(sw.height), u64::from(cw.width) * u64::from(cw.height));
+    prop_assert!(
+        sw.x >= p.rect.x && sw.y >= p.rect.y,
+        "{sw:?} vs {:?}",
+        p.rect
+    );
+    prop_assert!(
+        u64::from(sw.x) + u64::from(sw.width) <= u64::from(p.rect.x) + u64::from(p.rect.width)
+    );
+    prop_assert!(
+        u64::from(sw.y) + u64::from(sw.height) <= u64::from(p.rect.y) + u64::from(p.rect.height)
+    );
+    prop_assert_eq!(
+        u64::from(sw.width) * u64::from(sw.height),
+        u64::from(cw.width) * u64::from(cw.height)
+    );
 
     // The resized image sits on the canvas.
     let (rw, rh) = p.resize;
@@ -163,10 +191,18 @@ fn check_plan(facts: &SourceFacts, spec: &TransformSpec, p: &Plan) -> Result<(),
     let window = (cw.width, cw.height);
     let has_box = spec.width.is_some() || spec.height.is_some();
     if matches!(fit, Fit::Clip | Fit::Max | Fit::Fill | Fit::FillMax) || !has_box {
-        prop_assert!(aspect_within_one_px(p.resize, window), "{:?} vs {window:?}", p.resize);
+        prop_assert!(
+            aspect_within_one_px(p.resize, window),
+            "{:?} vs {window:?}",
+            p.resize
+        );
     }
     if matches!(fit, Fit::Max | Fit::Min | Fit::FillMax) {
-        prop_assert!(rw <= window.0 && rh <= window.1, "{fit:?}: {:?} from {window:?}", p.resize);
+        prop_assert!(
+            rw <= window.0 && rh <= window.1,
+            "{fit:?}: {:?} from {window:?}",
+            p.resize
+        );
     }
     Ok(())
 }

@@ -257,8 +257,16 @@ fn integer_range_bounds() {
         check(&format!("{}={min}", d.key), &Limits::default(), Want::Ok);
         check(&format!("{}={max}", d.key), &Limits::default(), Want::Ok);
         let below = (min - 1).to_string().replace('-', "%2D");
-        check(&format!("{}={below}", d.key), &Limits::default(), Want::Invalid(d.key));
-        check(&format!("{}={}", d.key, max + 1), &Limits::default(), Want::Invalid(d.key));
+        check(
+            &format!("{}={below}", d.key),
+            &Limits::default(),
+            Want::Invalid(d.key),
+        );
+        check(
+            &format!("{}={}", d.key, max + 1),
+            &Limits::default(),
+            Want::Invalid(d.key),
+        );
         check(&format!("{}=0{max}", d.key), &Limits::default(), Want::Ok); // leading zero
     }
 }
@@ -300,21 +308,51 @@ fn huge_queries_without_limits_take_linear_time() {
         (format!("fp-x=0.{}", repeat_to("5", MIB)), Want::Ok),
         (format!("dpr={}", repeat_to("1", MIB)), Want::Invalid("dpr")),
         (format!("bg={}", repeat_to("f", MIB)), Want::Invalid("bg")),
-        (format!("rect={}", repeat_to("1,", MIB)), Want::Invalid("rect")),
-        (format!("crop={}", repeat_to("top,", MIB)), Want::Invalid("crop")), // trailing comma
+        (
+            format!("rect={}", repeat_to("1,", MIB)),
+            Want::Invalid("rect"),
+        ),
+        (
+            format!("crop={}", repeat_to("top,", MIB)),
+            Want::Invalid("crop"),
+        ), // trailing comma
         (format!("crop={}top", repeat_to("top,", MIB)), Want::Ok),
-        (format!("crop={}bottom", repeat_to("top,", MIB)), Want::Invalid("crop")),
-        (format!("crop=focalpoint,{}", repeat_to("focalpoint,", MIB)), Want::Invalid("crop")),
-        (format!("fit={}", repeat_to("clip", MIB)), Want::Invalid("fit")),
+        (
+            format!("crop={}bottom", repeat_to("top,", MIB)),
+            Want::Invalid("crop"),
+        ),
+        (
+            format!("crop=focalpoint,{}", repeat_to("focalpoint,", MIB)),
+            Want::Invalid("crop"),
+        ),
+        (
+            format!("fit={}", repeat_to("clip", MIB)),
+            Want::Invalid("fit"),
+        ),
         (format!("dl={}%", repeat_to("a", MIB)), Want::Encoding),
         (repeat_to("%", MIB), Want::Encoding),
         (format!("dl={}", repeat_to("%ff", MIB)), Want::Encoding),
-        ((0..params).map(|i| format!("k{i}=v")).collect::<Vec<_>>().join("&"), Want::Ok),
+        (
+            (0..params)
+                .map(|i| format!("k{i}=v"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            Want::Ok,
+        ),
         (vec!["x"; params].join("&"), Want::Ok),
         (vec!["w=1"; params].join("&"), Want::Duplicate("w")),
-        (format!("{}&w=1&w=1", vec!["x"; params].join("&")), Want::Duplicate("w")),
-        (format!("{}&w=0", vec!["x"; params].join("&")), Want::Invalid("w")),
-        (vec!["sharpen=1"; params].join("&"), Want::Duplicate("sharp")),
+        (
+            format!("{}&w=1&w=1", vec!["x"; params].join("&")),
+            Want::Duplicate("w"),
+        ),
+        (
+            format!("{}&w=0", vec!["x"; params].join("&")),
+            Want::Invalid("w"),
+        ),
+        (
+            vec!["sharpen=1"; params].join("&"),
+            Want::Duplicate("sharp"),
+        ),
     ];
     for (query, want) in &cases {
         check(query, &none, *want);
@@ -331,9 +369,19 @@ fn facts(width: u32, height: u32) -> SourceFacts {
     }
 }
 
+/// Source size, query, and the clamped rect (left, top, width, height) or the error's start.
+type RectCase = (
+    (u32, u32),
+    &'static str,
+    Result<(u32, u32, u32, u32), &'static str>,
+);
+
+/// Source size, query, limits, and the output size or the error's start.
+type SourceCase<'a> = ((u32, u32), &'a str, &'a Limits, Result<(u32, u32), &'a str>);
+
 /// `rect` parts at `u32::MAX` parse, and planning clamps them or errs without overflowing.
 #[rustfmt::skip]
-const RECT_CASES: &[((u32, u32), &str, Result<(u32, u32, u32, u32), &str>)] = &[
+const RECT_CASES: &[RectCase] = &[
     ((100, 100), "rect=0,0,4294967295,4294967295", Ok((0, 0, 100, 100))),
     ((100, 100), "rect=99,99,4294967295,4294967295", Ok((99, 99, 1, 1))),
     ((100, 100), "rect=100,0,4294967295,4294967295", Err("rect")),
@@ -352,7 +400,11 @@ fn rect_at_u32_max() {
         let got = plan(&facts(source.0, source.1), &spec, &Limits::none());
         match (want, got) {
             (Ok(rect), Ok(p)) => {
-                assert_eq!((p.rect.x, p.rect.y, p.rect.width, p.rect.height), rect, "{query}");
+                assert_eq!(
+                    (p.rect.x, p.rect.y, p.rect.width, p.rect.height),
+                    rect,
+                    "{query}"
+                );
                 assert!(p.width <= 8192 && p.height <= 8192, "{query}");
             }
             (Err(prefix), Err(e)) => assert!(e.to_string().starts_with(prefix), "{query}: {e}"),
@@ -365,21 +417,61 @@ fn rect_at_u32_max() {
 #[test]
 fn extreme_sources_plan_without_overflow() {
     let max = u32::MAX;
-    let cases: &[((u32, u32), &str, &Limits, Result<(u32, u32), &str>)] = &[
+    let cases: &[SourceCase] = &[
         ((max, max), "", &Limits::none(), Err("output")),
         ((max, max), "w=100", &Limits::none(), Ok((100, 100))),
         ((max, 1), "h=8192", &Limits::none(), Err("output")),
-        ((max, 1), "h=8192&fit=crop&w=8192", &Limits::none(), Ok((8192, 8192))),
-        ((max, 1), "w=8192&fit=min&h=8192", &Limits::none(), Ok((1, 1))),
-        ((max, 1), "w=8192&h=8192&fit=max", &Limits::none(), Ok((8192, 1))),
-        ((max, 1), "w=8192&h=8192&fit=fill&pad=2000&dpr=3", &Limits::none(), Err("output")),
+        (
+            (max, 1),
+            "h=8192&fit=crop&w=8192",
+            &Limits::none(),
+            Ok((8192, 8192)),
+        ),
+        (
+            (max, 1),
+            "w=8192&fit=min&h=8192",
+            &Limits::none(),
+            Ok((1, 1)),
+        ),
+        (
+            (max, 1),
+            "w=8192&h=8192&fit=max",
+            &Limits::none(),
+            Ok((8192, 1)),
+        ),
+        (
+            (max, 1),
+            "w=8192&h=8192&fit=fill&pad=2000&dpr=3",
+            &Limits::none(),
+            Err("output"),
+        ),
         ((max, max), "", &Limits::default(), Err("source")),
         ((0, 5), "w=10", &Limits::none(), Err("source")),
         ((5, 0), "w=10", &Limits::none(), Err("source")),
-        ((1, 1), "w=8192&h=8192&fit=scale", &Limits::default(), Ok((8192, 8192))),
-        ((1, 1), "w=8192&dpr=1.0002", &Limits::default(), Err("output")),
-        ((1, 1), "pad=2000&dpr=3", &Limits::default(), Ok((4001, 4001))),
-        ((1, 1), "pad=2000&w=1&dpr=3", &Limits::default(), Err("output")),
+        (
+            (1, 1),
+            "w=8192&h=8192&fit=scale",
+            &Limits::default(),
+            Ok((8192, 8192)),
+        ),
+        (
+            (1, 1),
+            "w=8192&dpr=1.0002",
+            &Limits::default(),
+            Err("output"),
+        ),
+        (
+            (1, 1),
+            "pad=2000&dpr=3",
+            &Limits::default(),
+            Ok((4001, 4001)),
+        ),
+        (
+            (1, 1),
+            "pad=2000&w=1&dpr=3",
+            &Limits::default(),
+            Err("output"),
+        ),
     ];
     for (source, query, limits, want) in cases {
         let spec = TransformSpec::from_query(query).expect(query);

@@ -62,7 +62,10 @@ fn check_plan(facts: &SourceFacts, p: &Plan, limits: &Limits) {
     let (ow, oh) = p.oriented_size;
     let cw = p.crop_window;
     assert!(cw.width >= 1 && cw.height >= 1, "{p:?}");
-    assert!(inside(cw.x, cw.width, ow) && inside(cw.y, cw.height, oh), "{p:?}");
+    assert!(
+        inside(cw.x, cw.width, ow) && inside(cw.y, cw.height, oh),
+        "{p:?}"
+    );
     let sw = p.source_window;
     assert!(inside(sw.x, sw.width, facts.width), "{p:?}");
     assert!(inside(sw.y, sw.height, facts.height), "{p:?}");
@@ -160,7 +163,10 @@ pub fn transform_limits() -> Limits {
 /// limits.
 pub fn transform(data: &[u8]) {
     let (query, image) = match data.iter().position(|&b| b == b'\n') {
-        Some(i) => (data.get(..i).unwrap_or(&[]), data.get(i + 1..).unwrap_or(&[])),
+        Some(i) => (
+            data.get(..i).unwrap_or(&[]),
+            data.get(i + 1..).unwrap_or(&[]),
+        ),
         None => (&[][..], data),
     };
     let limits = transform_limits();
