@@ -417,6 +417,8 @@ fn rect_at_u32_max() {
 #[test]
 fn extreme_sources_plan_without_overflow() {
     let max = u32::MAX;
+    let mut unbounded = Limits::none();
+    unbounded.max_output_side = u32::MAX;
     let cases: &[SourceCase] = &[
         ((max, max), "", &Limits::none(), Err("output")),
         ((max, max), "w=100", &Limits::none(), Ok((100, 100))),
@@ -472,6 +474,10 @@ fn extreme_sources_plan_without_overflow() {
             &Limits::default(),
             Err("output"),
         ),
+        // Saturated sizes are never reported as valid, whatever the limits.
+        ((max, 1), "h=8192", &unbounded, Err("output")),
+        ((1, max), "w=8192", &unbounded, Err("output")),
+        ((max - 1, 1), "h=1", &unbounded, Ok((max - 1, 1))),
     ];
     for (source, query, limits, want) in cases {
         let spec = TransformSpec::from_query(query).expect(query);

@@ -208,7 +208,9 @@ pub fn plan(
         limit,
         max,
     };
-    let max_side = u64::from(limits.max_output_side);
+    // Scaled sides saturate at u32::MAX, so u32::MAX itself means "at least that": too large
+    // even when a caller lifts max_output_side to u32::MAX.
+    let max_side = u64::from(limits.max_output_side.min(u32::MAX - 1));
     if layout.canvas.0 > max_side || layout.canvas.1 > max_side {
         return Err(too_big(
             layout.canvas.0,
