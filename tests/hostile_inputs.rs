@@ -1,5 +1,5 @@
-//! Hostile image bytes: every input gives `Ok` or a typed error — never a panic — and the peak
-//! heap use of each stays under a bound derived from the limits.
+//! Hostile image bytes through `pixform::transform`: every input gives `Ok` or a typed error —
+//! never a panic — and the peak heap use of each stays under a bound derived from the limits.
 //!
 //! Inputs are synthesized here (header bombs, a zlib bomb, truncations at many offsets,
 //! corrupt EXIF, oversized metadata, scan floods, frames off the screen, extreme aspect
@@ -14,15 +14,10 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use pixform::codec::{
-    apply_orientation, decode, encode, orientation_from_exif, probe, CodecError, DecodeOptions,
-    EncodeOptions,
-};
-use pixform::params::ParamError;
-use pixform::pipeline::ops::{resize, Filter, OpsError, SourceWindow};
+use pixform::codec::{encode, orientation_from_exif, CodecError, EncodeOptions};
 use pixform::pixels::{Image, PixelLayout};
-use pixform::plan::{plan, PlanError, SourceFacts};
-use pixform::{ImageFormat, Limits, TransformSpec};
+use pixform::plan::{plan, SourceFacts};
+use pixform::{transform, Error, ImageFormat, Limits, TransformOptions, TransformSpec};
 
 struct Counting;
 
@@ -95,61 +90,18 @@ fn peak_bound(input_len: usize, limits: &Limits) -> u64 {
         + (16 << 20)
 }
 
-/// Why a run failed, by layer.
-#[derive(Debug)]
-enum Failure {
-    Param(ParamError),
-    Plan(PlanError),
-    Codec(CodecError),
-    Ops(OpsError),
-}
-
-impl Failure {
-    fn http_status(&self) -> u16 {
-        match self {
-            Failure::Param(e) => e.http_status(),
-            Failure::Plan(e) => e.http_status(),
-            Failure::Codec(e) => e.http_status(),
-            Failure::Ops(e) => e.http_status(),
-        }
-    }
-}
-
-/// Probe → plan → decode with the plan's hints → orientation → resize of the planned window:
-/// the output size, or the typed failure.
-fn execute(bytes: &[u8], query: &str, limits: &Limits) -> Result<(u32, u32), Failure> {
-    let spec = TransformSpec::from_query(query).map_err(Failure::Param)?;
-    let info = probe(bytes, limits).map_err(Failure::Codec)?;
-    let facts = SourceFacts {
-        width: info.width,
-        height: info.height,
-        has_alpha: info.has_alpha,
-        frames: info.frames,
-        format: info.format,
-    };
-    let p = plan(&facts, &spec, limits).map_err(Failure::Plan)?;
-    let decoded = decode(bytes, limits, &DecodeOptions::default()).map_err(Failure::Codec)?;
-    let image = apply_orientation(decoded.image, decoded.orientation);
-    assert_eq!((image.width(), image.height()), (info.width, info.height));
-    let w = p.source_window;
-    let window = SourceWindow {
-        left: f64::from(w.x),
-        top: f64::from(w.y),
-        width: f64::from(w.width),
-        height: f64::from(w.height),
-    };
-    let (rw, rh) = if p.rotation.swaps_axes() {
-        (p.resize.1, p.resize.0)
-    } else {
-        p.resize
-    };
-    let out = resize(&image, window, rw, rh, Filter::Lanczos3).map_err(Failure::Ops)?;
-    Ok((out.width(), out.height()))
+/// The whole request: parse, then [`pixform::transform`] — the output size or the typed error.
+fn execute(bytes: &[u8], query: &str, limits: &Limits) -> Result<(u32, u32), Error> {
+    let spec = TransformSpec::from_query(query)?;
+    let options = TransformOptions::new(limits.clone(), Vec::new());
+    let out = transform(bytes, &spec, &options)?;
+    assert!(!out.bytes.is_empty());
+    Ok((out.width, out.height))
 }
 
 /// Runs one case alone, checks that a failure is typed (a 4xx status) and that the peak heap
 /// stayed under the bound; returns the outcome.
-fn guarded(name: &str, bytes: &[u8], query: &str, limits: &Limits) -> Result<(u32, u32), Failure> {
+fn guarded(name: &str, bytes: &[u8], query: &str, limits: &Limits) -> Result<(u32, u32), Error> {
     let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let base = CURRENT.load(Ordering::SeqCst);
     PEAK.store(base, Ordering::SeqCst);
@@ -167,7 +119,7 @@ fn guarded(name: &str, bytes: &[u8], query: &str, limits: &Limits) -> Result<(u3
     outcome
 }
 
-fn expect_err(name: &str, bytes: &[u8], limits: &Limits) -> Failure {
+fn expect_err(name: &str, bytes: &[u8], limits: &Limits) -> Error {
     match guarded(name, bytes, "", limits) {
         Ok(size) => panic!("{name}: decoded to {size:?}"),
         Err(e) => e,
@@ -372,7 +324,7 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
     ];
     for (name, bytes) in &cases {
         match expect_err(name, bytes, &tight()) {
-            Failure::Codec(CodecError::LimitExceeded { limit, .. }) => {
+            Error::Codec(CodecError::LimitExceeded { limit, .. }) => {
                 assert!(limit.starts_with("max_"), "{name}: {limit}");
             }
             other => panic!("{name}: expected a limit, got {other:?}"),
@@ -387,7 +339,7 @@ fn png_zlib_bomb_hits_a_limit() {
     assert!(bomb.len() < 200_000, "{}", bomb.len());
     for limits in [tight(), Limits::default()] {
         match expect_err("zlib bomb", &bomb, &limits) {
-            Failure::Codec(CodecError::LimitExceeded { limit, .. }) => {
+            Error::Codec(CodecError::LimitExceeded { limit, .. }) => {
                 assert_eq!(limit, "max_source_pixels");
             }
             other => panic!("expected max_source_pixels, got {other:?}"),
@@ -397,7 +349,7 @@ fn png_zlib_bomb_hits_a_limit() {
     let liar = png(2_000, 2_000, 1, 0, &[], &zeros_zlib(20_000, 251));
     let outcome = guarded("lying bomb", &liar, "w=100", &tight());
     assert!(
-        matches!(outcome, Ok((100, 100)) | Err(Failure::Codec(_))),
+        matches!(outcome, Ok((100, 100)) | Err(Error::Codec(_))),
         "{outcome:?}"
     );
 }
@@ -428,7 +380,7 @@ fn inner_bitstreams_larger_than_their_header() {
     for (name, bytes) in &cases {
         match guarded(name, bytes, "", &tight()) {
             Ok(size) => assert!(size.0 <= 2000 && size.1 <= 2000, "{name}: {size:?}"),
-            Err(Failure::Codec(_)) => {}
+            Err(Error::Codec(_)) => {}
             Err(other) => panic!("{name}: {other:?}"),
         }
     }
@@ -588,7 +540,7 @@ fn oversized_metadata_hits_the_metadata_limit() {
     for (name, bytes, limited) in &cases {
         let outcome = guarded(name, bytes, "", &tight());
         match (limited, outcome) {
-            (true, Err(Failure::Codec(CodecError::LimitExceeded { limit, .. }))) => {
+            (true, Err(Error::Codec(CodecError::LimitExceeded { limit, .. }))) => {
                 assert_eq!(limit, "max_metadata_bytes", "{name}");
             }
             (false, Ok(size)) => assert_eq!(size, (4, 4), "{name}"),
@@ -606,7 +558,7 @@ fn oversized_metadata_hits_the_metadata_limit() {
     let bytes = png(4, 4, 8, 0, &[(b"zTXt", ztxt)], &idat);
     let outcome = guarded("zTXt bomb", &bytes, "", &tight());
     assert!(
-        matches!(outcome, Ok((4, 4)) | Err(Failure::Codec(_))),
+        matches!(outcome, Ok((4, 4)) | Err(Error::Codec(_))),
         "{outcome:?}"
     );
 }
@@ -629,7 +581,7 @@ fn progressive_jpeg_with_hundreds_of_scans_is_bounded() {
     assert!(count >= 300, "{count} scans");
     let outcome = guarded("scan flood", &flood, "w=32", &tight());
     assert!(
-        matches!(outcome, Ok((32, 24)) | Err(Failure::Codec(_))),
+        matches!(outcome, Ok((32, 24)) | Err(Error::Codec(_))),
         "{outcome:?}"
     );
 }
@@ -648,7 +600,7 @@ fn gif_frames_outside_the_screen() {
     for (name, bytes) in &cases {
         match guarded(name, bytes, "", &tight()) {
             Ok(size) => assert_eq!(size, (10, 10), "{name}"),
-            Err(Failure::Codec(e)) => assert_eq!(e.http_status(), 422, "{name}: {e}"),
+            Err(Error::Codec(e)) => assert_eq!(e.http_status(), 422, "{name}: {e}"),
             Err(other) => panic!("{name}: {other:?}"),
         }
     }
@@ -677,8 +629,8 @@ fn extreme_aspect_ratios_through_every_fit_mode() {
                 };
                 let planned = plan(&facts, &source, &limits);
                 match (guarded(&name, &bytes, &query, &limits), planned) {
-                    (Ok(size), Ok(p)) => assert_eq!(size, p.resize, "{name}"),
-                    (Err(Failure::Plan(e)), Err(want)) => assert_eq!(e, want, "{name}"),
+                    (Ok(size), Ok(p)) => assert_eq!(size, (p.width, p.height), "{name}"),
+                    (Err(Error::Plan(e)), Err(want)) => assert_eq!(e, want, "{name}"),
                     (got, want) => panic!("{name}: {got:?} vs plan {want:?}"),
                 }
             }
@@ -699,7 +651,7 @@ fn every_bad_file_errors() {
             .to_owned();
         let bytes = std::fs::read(&path).expect("readable");
         let e = expect_err(&name, &bytes, &Limits::default());
-        assert!(matches!(e, Failure::Codec(_)), "{name}: {e:?}");
+        assert!(matches!(e, Error::Codec(_)), "{name}: {e:?}");
         names.push(name);
     }
     assert!(names.len() >= 20, "{names:?}");

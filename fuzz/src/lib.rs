@@ -2,11 +2,11 @@
 //! includes this file too, so `cargo test` replays saved inputs through exactly the code the
 //! fuzzer ran. Each function panics when an invariant breaks; errors are fine.
 
-use pixform::codec::{apply_orientation, decode, probe, scaled_size, DecodeOptions};
-use pixform::params::{ColorSpace, ParamError};
+use pixform::codec::probe;
+use pixform::params::ParamError;
 use pixform::plan::{plan, Plan, SourceFacts};
 use pixform::url::{parse_image_url, ImageResource, ParsedImageUrl};
-use pixform::{AssetId, ImageFormat, Limits, TransformSpec};
+use pixform::{AssetId, ImageFormat, Limits, TransformOptions, TransformSpec};
 
 /// Input text: invalid UTF-8 is replaced rather than skipped, so every input exercises the parser.
 fn text(data: &[u8]) -> String {
@@ -158,9 +158,10 @@ pub fn transform_limits() -> Limits {
     limits
 }
 
-/// Target `transform`: `query\nimage bytes` → probe → plan → decode with the plan's hints →
-/// orientation. Probe and decode must agree on the size, and a decoded image never exceeds the
-/// limits.
+/// Target `transform`: `query\nimage bytes` → [`pixform::transform`] under
+/// [`transform_limits`], accepting AVIF and WebP when the query's first byte is odd (so
+/// `auto=format` is exercised both ways). An output has exactly the size the planner gives
+/// for the probed source, within the limits.
 pub fn transform(data: &[u8]) {
     let (query, image) = match data.iter().position(|&b| b == b'\n') {
         Some(i) => (
@@ -171,12 +172,31 @@ pub fn transform(data: &[u8]) {
     };
     let limits = transform_limits();
     let spec = TransformSpec::from_query(&text(query)).unwrap_or_default();
+    let accept = match query.first() {
+        Some(b) if b % 2 == 1 => vec![ImageFormat::Avif, ImageFormat::Webp],
+        _ => Vec::new(),
+    };
+    let options = TransformOptions::new(limits.clone(), accept);
+    let result = pixform::transform(image, &spec, &options);
     let Ok(info) = probe(image, &limits) else {
-        // What the header check rejects, decoding must reject too.
-        assert!(decode(image, &limits, &DecodeOptions::default()).is_err());
+        assert!(
+            result.is_err(),
+            "a source the probe rejects was transformed"
+        );
         return;
     };
-    assert!(u64::from(info.width) * u64::from(info.height) <= limits.max_source_pixels);
+    let output = match result {
+        Ok(output) => output,
+        Err(e) => {
+            let status = e.http_status();
+            assert!((400..500).contains(&status), "{e} ({status})");
+            return;
+        }
+    };
+    if spec.download_raw.is_some() {
+        assert_eq!(output.bytes, image);
+        return;
+    }
     let facts = SourceFacts {
         width: info.width,
         height: info.height,
@@ -184,32 +204,14 @@ pub fn transform(data: &[u8]) {
         frames: info.frames,
         format: info.format,
     };
-    let scale_denom = match plan(&facts, &spec, &limits) {
-        Ok(p) => {
-            check_plan(&facts, &p, &limits);
-            p.decoder.jpeg_scale_denom
-        }
-        Err(_) => 1,
+    let planned = match plan(&facts, &spec, &limits) {
+        Ok(p) => p,
+        Err(e) => panic!("transformed although the plan fails: {e}"),
     };
-    let opts = DecodeOptions {
-        scale_denom,
-        to_srgb: spec.color_space != Some(ColorSpace::Origin),
-    };
-    let Ok(decoded) = decode(image, &limits, &opts) else {
-        return;
-    };
-    let stored = if info.format == ImageFormat::Jpeg {
-        scaled_size(info.stored_width, info.stored_height, scale_denom)
-    } else {
-        (info.stored_width, info.stored_height)
-    };
-    let image = decoded.image;
-    assert_eq!((image.width(), image.height()), stored, "{info:?}");
-    let upright = apply_orientation(image, decoded.orientation);
-    let want = if decoded.orientation >= 5 {
-        (stored.1, stored.0)
-    } else {
-        stored
-    };
-    assert_eq!((upright.width(), upright.height()), want, "{info:?}");
+    check_plan(&facts, &planned, &limits);
+    assert_eq!(
+        (output.width, output.height),
+        (planned.width, planned.height)
+    );
+    assert!(!output.bytes.is_empty());
 }
