@@ -586,6 +586,91 @@ fn progressive_jpeg_with_hundreds_of_scans_is_bounded() {
     );
 }
 
+fn jpeg_segment(out: &mut Vec<u8>, marker: u8, payload: &[u8]) {
+    out.extend_from_slice(&[0xFF, marker]);
+    let len = u16::try_from(payload.len() + 2).expect("segment fits");
+    out.extend_from_slice(&len.to_be_bytes());
+    out.extend_from_slice(payload);
+}
+
+/// A grey progressive JPEG of `side`² whose blocks are all zero: one DC scan, then `scans` AC
+/// scans of a few bytes each (EOB runs of 32767 blocks), each a full pass for the decoder.
+fn eob_run_flood(side: u16, scans: usize) -> Vec<u8> {
+    let mut v = vec![0xFF, 0xD8];
+    let mut dqt = vec![0u8];
+    dqt.extend_from_slice(&[1u8; 64]);
+    jpeg_segment(&mut v, 0xDB, &dqt);
+    let mut sof = vec![8];
+    sof.extend_from_slice(&side.to_be_bytes());
+    sof.extend_from_slice(&side.to_be_bytes());
+    sof.extend_from_slice(&[1, 1, 0x11, 0]);
+    jpeg_segment(&mut v, 0xC2, &sof);
+    // DC: "0" is category 0. AC: "0" is EOB14 (a run of 2^14 + 14 more bits), "10" is 0x00.
+    let mut dc = vec![0x00, 1];
+    dc.extend_from_slice(&[0u8; 15]);
+    dc.push(0);
+    jpeg_segment(&mut v, 0xC4, &dc);
+    let mut ac = vec![0x10, 1, 1];
+    ac.extend_from_slice(&[0u8; 14]);
+    ac.extend_from_slice(&[0xE0, 0x00]);
+    jpeg_segment(&mut v, 0xC4, &ac);
+    let blocks = usize::from(side).div_ceil(8).pow(2);
+    jpeg_segment(&mut v, 0xDA, &[1, 1, 0x00, 0, 0, 0x00]);
+    v.extend(std::iter::repeat_n(0u8, blocks.div_ceil(8)));
+    // Each run: "0" then fourteen "1": 32767 blocks in 15 bits.
+    let runs = blocks.div_ceil(32767);
+    let bits: Vec<bool> = (0..runs)
+        .flat_map(|_| std::iter::once(false).chain(std::iter::repeat_n(true, 14)))
+        .collect();
+    let mut scan = Vec::new();
+    for chunk in bits.chunks(8) {
+        let byte = (0..8).fold(0u8, |acc, i| {
+            (acc << 1) | u8::from(*chunk.get(i).unwrap_or(&true))
+        });
+        scan.push(byte);
+        if byte == 0xFF {
+            scan.push(0);
+        }
+    }
+    for _ in 0..scans {
+        jpeg_segment(&mut v, 0xDA, &[1, 1, 0x00, 1, 63, 0x00]);
+        v.extend_from_slice(&scan);
+    }
+    v.extend_from_slice(&[0xFF, 0xD9]);
+    v
+}
+
+/// Scans that cost a full pass each for two bytes of data: capped at 100 on both decoder
+/// paths (full size and shrink-on-load), so a 24 KB file cannot take seconds.
+#[test]
+fn jpeg_scan_count_is_capped() {
+    let cases: &[(usize, &str, Result<(u32, u32), &str>)] = &[
+        (10, "", Ok((1000, 1000))),
+        (10, "w=100", Ok((100, 100))),
+        (99, "w=100", Ok((100, 100))),
+        (
+            100,
+            "w=100",
+            Err("jpg: corrupt or truncated data: 101 scans, expected at most 100"),
+        ),
+        (1000, "", Err("jpg: corrupt or truncated data")),
+        (
+            1000,
+            "w=100",
+            Err("jpg: corrupt or truncated data: 1001 scans, expected at most 100"),
+        ),
+    ];
+    for &(scans, query, want) in cases {
+        let bytes = eob_run_flood(1000, scans);
+        let name = format!("{scans} AC scans, {query:?}");
+        match (guarded(&name, &bytes, query, &tight()), want) {
+            (Ok(size), Ok(expected)) => assert_eq!(size, expected, "{name}"),
+            (Err(e), Err(prefix)) => assert!(e.to_string().starts_with(prefix), "{name}: {e}"),
+            (got, want) => panic!("{name}: {got:?}, wanted {want:?}"),
+        }
+    }
+}
+
 #[test]
 fn gif_frames_outside_the_screen() {
     let cases: Vec<(&str, Vec<u8>)> = vec![

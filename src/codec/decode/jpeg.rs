@@ -11,6 +11,10 @@ use super::{scaled_size, DecodeOptions};
 
 const F: ImageFormat = ImageFormat::Jpeg;
 
+/// Most scans a JPEG may have: zune-jpeg's own limit, applied to both decoders. Real
+/// progressive files have about 10 (3 components, spectral selection and refinement).
+const MAX_SCANS: usize = 100;
+
 /// Decodes to samples (and the embedded ICC profile).
 pub(super) fn decode(
     bytes: &[u8],
@@ -25,6 +29,22 @@ pub(super) fn decode(
         .is_some_and(|eoi| eoi > header.scan_offset);
     if !complete {
         return Err(CodecError::corrupt(F, "truncated: no end-of-image marker"));
+    }
+    // Each scan costs a pass over every block, however few bytes it has (an EOB run covers
+    // thousands of blocks in two bytes), so the scan count bounds the decoding time. zune-jpeg
+    // stops at MAX_SCANS by itself; jpeg-decoder (shrink-on-load, CMYK) does not, so count
+    // here for both. Entropy-coded data stuffs 0xFF as FF 00, so FF DA only starts a scan.
+    let scans = bytes
+        .get(header.scan_offset..)
+        .unwrap_or(&[])
+        .windows(2)
+        .filter(|w| *w == [0xFF, 0xDA])
+        .count();
+    if scans > MAX_SCANS {
+        return Err(CodecError::corrupt(
+            F,
+            format!("{scans} scans, expected at most {MAX_SCANS}"),
+        ));
     }
     let four_components = matches!(header.info.color_model, ColorModel::Cmyk | ColorModel::Ycck);
     if opts.scale_denom > 1 || four_components {
