@@ -640,11 +640,14 @@ fn eob_run_flood(side: u16, scans: usize) -> Vec<u8> {
     v
 }
 
+/// AC scans, query, and the output size or the error message's start.
+type ScanCase = (usize, &'static str, Result<(u32, u32), &'static str>);
+
 /// Scans that cost a full pass each for two bytes of data: capped at 100 on both decoder
 /// paths (full size and shrink-on-load), so a 24 KB file cannot take seconds.
 #[test]
 fn jpeg_scan_count_is_capped() {
-    let cases: &[(usize, &str, Result<(u32, u32), &str>)] = &[
+    let cases: &[ScanCase] = &[
         (10, "", Ok((1000, 1000))),
         (10, "w=100", Ok((100, 100))),
         (99, "w=100", Ok((100, 100))),
