@@ -74,10 +74,14 @@ pub fn place(
         PixelLayout::Rgba8
     };
     let mut data = buffer::with_capacity(OP, canvas_width, canvas_height, layout)?;
+    // One row pixel by pixel, then whole-row copies (memcpy) for the rest.
     let fill = &background[..layout.channels()];
-    let pixels = buffer::checked_len(OP, canvas_width, canvas_height, layout)? / layout.channels();
-    for _ in 0..pixels {
+    for _ in 0..canvas_width {
         data.extend_from_slice(fill);
+    }
+    let row_len = data.len();
+    for _ in 1..canvas_height {
+        data.extend_from_within(..row_len);
     }
     // The part of the image that lands on the canvas, in image and canvas coordinates.
     let span = |offset: i64, len: u32, canvas: u32| -> Option<(usize, usize, usize)> {
@@ -214,11 +218,17 @@ mod tests {
                 let got = over(&s, &b);
                 let (fs, fb) = (f64::from(sa) / 255.0, f64::from(ba) / 255.0);
                 let fa = fs + fb * (1.0 - fs);
-                assert!((f64::from(got[3]) - fa * 255.0).abs() <= 0.51, "{s:?} over {b:?}: {got:?}");
+                assert!(
+                    (f64::from(got[3]) - fa * 255.0).abs() <= 0.51,
+                    "{s:?} over {b:?}: {got:?}"
+                );
                 if got[3] > 0 {
                     for c in 0..3 {
                         let want = (f64::from(s[c]) * fs + f64::from(b[c]) * fb * (1.0 - fs)) / fa;
-                        assert!((f64::from(got[c]) - want).abs() <= 0.51, "{s:?} over {b:?}: {got:?}");
+                        assert!(
+                            (f64::from(got[c]) - want).abs() <= 0.51,
+                            "{s:?} over {b:?}: {got:?}"
+                        );
                     }
                 }
             }
@@ -237,11 +247,18 @@ mod tests {
         ];
         for (x, y, rows) in cases {
             let out = place(&red, 4, 3, x, y, [0, 0, 255, 255]).unwrap();
-            assert_eq!((out.width(), out.height(), out.layout()), (4, 3, PixelLayout::Rgb8));
+            assert_eq!(
+                (out.width(), out.height(), out.layout()),
+                (4, 3, PixelLayout::Rgb8)
+            );
             let mut expected = Vec::new();
             for row in rows {
                 for c in row.bytes() {
-                    expected.extend_from_slice(if c == b'r' { &[255, 0, 0] } else { &[0, 0, 255] });
+                    expected.extend_from_slice(if c == b'r' {
+                        &[255, 0, 0]
+                    } else {
+                        &[0, 0, 255]
+                    });
                 }
             }
             assert_eq!(out.data(), &expected[..], "offset {x},{y}");
@@ -253,11 +270,26 @@ mod tests {
         let half_red = img(1, 1, PixelLayout::Rgba8, &[255, 0, 0, 128]);
         let cases: [(&Image, Rgba, PixelLayout, &[u8]); 5] = [
             // Over opaque white: half red, half white.
-            (&half_red, [255, 255, 255, 255], PixelLayout::Rgb8, &[255, 127, 127]),
+            (
+                &half_red,
+                [255, 255, 255, 255],
+                PixelLayout::Rgb8,
+                &[255, 127, 127],
+            ),
             // Over transparent: the pixel unchanged.
-            (&half_red, [255, 255, 255, 0], PixelLayout::Rgba8, &[255, 0, 0, 128]),
+            (
+                &half_red,
+                [255, 255, 255, 0],
+                PixelLayout::Rgba8,
+                &[255, 0, 0, 128],
+            ),
             // Over half-transparent blue: a = 0.5 + 0.5·0.5 = 0.75.
-            (&half_red, [0, 0, 255, 128], PixelLayout::Rgba8, &[170, 0, 85, 192]),
+            (
+                &half_red,
+                [0, 0, 255, 128],
+                PixelLayout::Rgba8,
+                &[170, 0, 85, 192],
+            ),
             (
                 &img(1, 1, PixelLayout::Rgb8, &[9, 8, 7]),
                 [0, 0, 0, 0],
