@@ -3,6 +3,7 @@
 #![warn(missing_docs)]
 
 pub mod asset;
+pub mod codec;
 pub mod error;
 pub mod format;
 pub mod limits;

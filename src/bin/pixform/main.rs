@@ -1,3 +1,4 @@
+<<<<<<< HEAD
 //! The `pixform` command-line tool.
 #![forbid(unsafe_code)]
 
@@ -11,6 +12,17 @@ use clap::{Parser, Subcommand};
 /// pixform: image-URL transforms (Sanity/imgix query strings) on image files.
 #[derive(Parser)]
 #[command(name = "pixform", version, about)]
+=======
+//! The `pixform` command-line tool (only `info` is wired here).
+
+mod info_cmd;
+
+use clap::{Parser, Subcommand};
+
+/// Image-URL transform engine.
+#[derive(Parser)]
+#[command(name = "pixform", version)]
+>>>>>>> codec
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -18,6 +30,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+<<<<<<< HEAD
     /// Print the plan of a query for a source size, as JSON (no image needed).
     Plan(plan_cmd::PlanArgs),
     /// Build a Sanity image URL from an image JSON, or parse one (--parse URL).
@@ -35,6 +48,22 @@ fn main() -> ExitCode {
         Err(message) => {
             eprintln!("pixform: {message}");
             ExitCode::FAILURE
+=======
+    /// Print the header facts of an image as JSON.
+    Info(info_cmd::InfoArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Command::Info(args) => info_cmd::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pixform: {e}");
+            std::process::ExitCode::FAILURE
+>>>>>>> codec
         }
     }
 }

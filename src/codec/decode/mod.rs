@@ -1,0 +1,114 @@
+//! Decoding: bytes to a stored-orientation [`Image`], after the header has been checked
+//! against the [`Limits`].
+
+mod gif;
+mod jpeg;
+mod png;
+mod webp;
+
+use crate::format::ImageFormat;
+use crate::limits::Limits;
+use crate::pixels::Image;
+
+use super::color::to_image;
+use super::error::CodecError;
+use super::header::read_header;
+
+/// How to decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecodeOptions {
+    /// JPEG shrink-on-load: 1, 2, 4 or 8. With `d` > 1 a JPEG is decoded in the DCT domain
+    /// directly at [`scaled_size`] = `ceil(W/d) × ceil(H/d)` of its *stored* size (swap the
+    /// sides for EXIF orientations 5..=8). Other formats ignore it and decode at full size;
+    /// any other value is treated as 1. Progressive JPEGs gain little from it (every scan is
+    /// still entropy-decoded; measured slower than a full-size zune-jpeg decode on j8), so a
+    /// planner may prefer 1 for them. Default: 1.
+    pub scale_denom: u8,
+    /// Convert pixels from an embedded RGB ICC profile to sRGB. With `false` the profile is
+    /// returned in [`Decoded::icc_profile`] and the pixels stay in it. Grey and CMYK profiles
+    /// are always applied (the RGB output cannot carry them). Default: true.
+    pub to_srgb: bool,
+}
+
+impl Default for DecodeOptions {
+    fn default() -> Self {
+        DecodeOptions {
+            scale_denom: 1,
+            to_srgb: true,
+        }
+    }
+}
+
+/// A decoded image.
+#[derive(Debug, Clone)]
+pub struct Decoded {
+    /// The pixels in *stored* orientation (EXIF not applied; see
+    /// [`super::apply_orientation`]): `Rgb8` for opaque sources (grey expanded), `Rgba8` for
+    /// sources with alpha.
+    pub image: Image,
+    /// The EXIF orientation, 1..=8.
+    pub orientation: u8,
+    /// The RGB ICC profile the pixels are in, byte for byte as embedded. Only with
+    /// [`DecodeOptions::to_srgb`] false and an embedded RGB profile that moxcms parses;
+    /// otherwise `None` and the pixels are sRGB.
+    pub icc_profile: Option<Vec<u8>>,
+}
+
+/// The size a JPEG decodes to with `scale_denom` `d`: `(ceil(w/d), ceil(h/d))` for d in
+/// {2, 4, 8}, `(w, h)` otherwise. Apply it to the stored size.
+pub fn scaled_size(width: u32, height: u32, scale_denom: u8) -> (u32, u32) {
+    match scale_denom {
+        2 | 4 | 8 => {
+            let d = u32::from(scale_denom);
+            (width.div_ceil(d), height.div_ceil(d))
+        }
+        _ => (width, height),
+    }
+}
+
+/// Decodes `bytes` (JPEG, PNG, WebP, GIF). The header is read and checked against `limits`
+/// before any pixel buffer is allocated.
+pub fn decode(bytes: &[u8], limits: &Limits, opts: &DecodeOptions) -> Result<Decoded, CodecError> {
+    let header = read_header(bytes, limits)?;
+    let format = header.info.format;
+    let (samples, icc) = match format {
+        ImageFormat::Jpeg => {
+            let denom = match opts.scale_denom {
+                2 | 4 | 8 => opts.scale_denom,
+                _ => 1,
+            };
+            let opts = DecodeOptions {
+                scale_denom: denom,
+                ..opts.clone()
+            };
+            jpeg::decode(bytes, &header, &opts)?
+        }
+        ImageFormat::Png => png::decode(bytes, limits)?,
+        ImageFormat::Webp => webp::decode(bytes, limits)?,
+        ImageFormat::Gif => (gif::decode(bytes, &header)?, None),
+        other => return Err(CodecError::unsupported(other, "input format (decoding)")),
+    };
+    let expected = match format {
+        ImageFormat::Jpeg => scaled_size(
+            header.info.stored_width,
+            header.info.stored_height,
+            opts.scale_denom,
+        ),
+        _ => (header.info.stored_width, header.info.stored_height),
+    };
+    if (samples.width, samples.height) != expected {
+        return Err(CodecError::corrupt(
+            format,
+            format!(
+                "header says {}x{}, image data is {}x{}",
+                expected.0, expected.1, samples.width, samples.height
+            ),
+        ));
+    }
+    let converted = to_image(samples, icc, opts.to_srgb, format)?;
+    Ok(Decoded {
+        image: converted.image,
+        orientation: header.info.orientation,
+        icc_profile: converted.icc_profile,
+    })
+}

@@ -1,0 +1,47 @@
+//! WebP decoding with `image-webp` (lossy, lossless, alpha; the first frame of animations).
+
+use std::io::Cursor;
+
+use crate::format::ImageFormat;
+use crate::limits::Limits;
+
+use super::super::color::{SampleKind, Samples};
+use super::super::error::CodecError;
+use super::super::info::check_metadata;
+
+const F: ImageFormat = ImageFormat::Webp;
+
+fn map_err(e: image_webp::DecodingError) -> CodecError {
+    CodecError::corrupt(F, e)
+}
+
+pub(super) fn decode(
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
+    let mut d = image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(map_err)?;
+    let (w, h) = d.dimensions();
+    let kind = if d.has_alpha() {
+        SampleKind::Rgba
+    } else {
+        SampleKind::Rgb
+    };
+    let len = d
+        .output_buffer_size()
+        .ok_or_else(|| CodecError::internal(F, "output size overflows"))?;
+    let mut data = vec![0u8; len];
+    d.read_image(&mut data).map_err(map_err)?;
+    let icc = d.icc_profile().map_err(map_err)?;
+    if let Some(p) = &icc {
+        check_metadata(F, p.len(), limits)?;
+    }
+    Ok((
+        Samples {
+            width: w,
+            height: h,
+            kind,
+            data,
+        },
+        icc,
+    ))
+}

@@ -1,0 +1,128 @@
+//! GIF block walk over the whole file: logical screen, frame count and areas, transparency of
+//! the first frame. Only the block structure is read; no LZW data is decoded.
+
+use crate::format::ImageFormat;
+
+use super::super::bytes::{byte, le_u16};
+use super::super::error::CodecError;
+use super::super::info::{ColorModel, SourceInfo};
+use super::Header;
+
+const F: ImageFormat = ImageFormat::Gif;
+
+fn truncated(what: &str) -> CodecError {
+    CodecError::corrupt(F, format!("truncated ({what})"))
+}
+
+/// Skips a chain of data sub-blocks starting at `pos`; returns the position after the
+/// terminator.
+fn skip_sub_blocks(bytes: &[u8], mut pos: usize) -> Result<usize, CodecError> {
+    loop {
+        let n = byte(bytes, pos).ok_or_else(|| truncated("data sub-blocks"))?;
+        pos += 1;
+        if n == 0 {
+            return Ok(pos);
+        }
+        pos = pos
+            .checked_add(usize::from(n))
+            .ok_or_else(|| truncated("data sub-blocks"))?;
+    }
+}
+
+/// The size in bytes of a colour table whose presence/size is in `flags`.
+fn color_table_len(flags: u8) -> usize {
+    if flags & 0x80 != 0 {
+        3usize << ((flags & 0x07) + 1)
+    } else {
+        0
+    }
+}
+
+/// The first frame's placement and transparency.
+struct FirstFrame {
+    left: u32,
+    top: u32,
+    width: u32,
+    height: u32,
+    transparent: bool,
+    interlaced: bool,
+}
+
+pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
+    let screen_w = u32::from(le_u16(bytes, 6).ok_or_else(|| truncated("screen descriptor"))?);
+    let screen_h = u32::from(le_u16(bytes, 8).ok_or_else(|| truncated("screen descriptor"))?);
+    let flags = byte(bytes, 10).ok_or_else(|| truncated("screen descriptor"))?;
+    let mut pos = 13 + color_table_len(flags);
+    let mut frames = 0u32;
+    let mut total = 0u64;
+    let mut first: Option<FirstFrame> = None;
+    let mut transparent_pending = false;
+    loop {
+        match byte(bytes, pos) {
+            // A missing trailer is common in the wild; browsers show what was read.
+            None | Some(0x3B) => break,
+            Some(0x21) => {
+                let label = byte(bytes, pos + 1).ok_or_else(|| truncated("extension"))?;
+                if label == 0xF9 {
+                    let packed =
+                        byte(bytes, pos + 3).ok_or_else(|| truncated("graphic control"))?;
+                    transparent_pending = packed & 0x01 != 0;
+                }
+                pos = skip_sub_blocks(bytes, pos + 2)?;
+            }
+            Some(0x2C) => {
+                let field = |off: usize| {
+                    le_u16(bytes, pos + off)
+                        .map(u32::from)
+                        .ok_or_else(|| truncated("image descriptor"))
+                };
+                let (left, top, width, height) = (field(1)?, field(3)?, field(5)?, field(7)?);
+                let packed = byte(bytes, pos + 9).ok_or_else(|| truncated("image descriptor"))?;
+                frames = frames.saturating_add(1);
+                total = total.saturating_add(u64::from(width) * u64::from(height));
+                if first.is_none() {
+                    first = Some(FirstFrame {
+                        left,
+                        top,
+                        width,
+                        height,
+                        transparent: transparent_pending,
+                        interlaced: packed & 0x40 != 0,
+                    });
+                }
+                transparent_pending = false;
+                // Descriptor, local colour table, LZW minimum code size, then the data.
+                pos = skip_sub_blocks(bytes, pos + 10 + color_table_len(packed) + 1)?;
+            }
+            Some(other) => {
+                if first.is_some() {
+                    // Trailing garbage after a frame: decoders stop here too.
+                    break;
+                }
+                return Err(CodecError::corrupt(
+                    F,
+                    format!("unknown block {other:#04x} at {pos}"),
+                ));
+            }
+        }
+    }
+    let first = first.ok_or_else(|| CodecError::corrupt(F, "no image frame"))?;
+    // A zero logical screen is taken from the first frame, as browsers do.
+    let (w, h) = if screen_w == 0 || screen_h == 0 {
+        (first.left + first.width, first.top + first.height)
+    } else {
+        (screen_w, screen_h)
+    };
+    let mut info = SourceInfo::new(F, w, h);
+    info.frames = frames;
+    info.color_model = ColorModel::Indexed;
+    info.progressive = first.interlaced;
+    let covers = first.left == 0 && first.top == 0 && first.width >= w && first.height >= h;
+    info.has_alpha = first.transparent || !covers;
+    Ok(Header {
+        info,
+        total_frame_pixels: total.max(u64::from(w) * u64::from(h)),
+        adobe_transform: None,
+        scan_offset: 0,
+    })
+}

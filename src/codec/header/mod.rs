@@ -1,0 +1,65 @@
+//! Header parsers: format sniffing and the facts of [`SourceInfo`], read without decoding
+//! pixels and without allocating anything sized by the header.
+
+mod gif;
+mod jpeg;
+mod png;
+mod webp;
+
+use crate::format::ImageFormat;
+use crate::limits::Limits;
+
+use super::error::CodecError;
+use super::info::{check_input_size, check_source, SourceInfo};
+
+/// The header facts plus what the decoders need beyond [`SourceInfo`].
+#[derive(Debug, Clone)]
+pub(crate) struct Header {
+    /// The public facts.
+    pub info: SourceInfo,
+    /// Sum of the frame areas (equals the area for still images).
+    pub total_frame_pixels: u64,
+    /// The transform byte of a JPEG's Adobe APP14 segment, when there is one.
+    pub adobe_transform: Option<u8>,
+    /// Offset of a JPEG's first start-of-scan marker (0 for other formats).
+    pub scan_offset: usize,
+}
+
+/// Recognises the container from its magic bytes.
+pub(crate) fn sniff(bytes: &[u8]) -> Result<ImageFormat, CodecError> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Ok(ImageFormat::Jpeg)
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Ok(ImageFormat::Png)
+    } else if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {
+        Ok(ImageFormat::Gif)
+    } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
+        Ok(ImageFormat::Webp)
+    } else if matches!(bytes.get(4..12), Some(b"ftypavif") | Some(b"ftypavis")) {
+        Ok(ImageFormat::Avif)
+    } else {
+        let head = bytes.get(..8).unwrap_or(bytes);
+        Err(CodecError::UnknownFormat {
+            leading_bytes: head.iter().map(|b| format!("{b:02x}")).collect(),
+        })
+    }
+}
+
+/// Reads and limit-checks the header of any supported format.
+pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> {
+    check_input_size(bytes.len(), limits)?;
+    let header = match sniff(bytes)? {
+        ImageFormat::Jpeg => jpeg::read(bytes, limits)?,
+        ImageFormat::Png => png::read(bytes, limits)?,
+        ImageFormat::Gif => gif::read(bytes)?,
+        ImageFormat::Webp => webp::read(bytes, limits)?,
+        other => return Err(CodecError::unsupported(other, "input format (decoding)")),
+    };
+    check_source(&header.info, header.total_frame_pixels, limits)?;
+    Ok(header)
+}
+
+/// The area of a still image, as the total frame pixels of its header.
+fn area(info: &SourceInfo) -> u64 {
+    u64::from(info.stored_width) * u64::from(info.stored_height)
+}

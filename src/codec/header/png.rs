@@ -1,0 +1,89 @@
+//! PNG chunk walk up to the first IDAT: IHDR, tRNS, iCCP, eXIf, acTL.
+
+use crate::format::ImageFormat;
+use crate::limits::Limits;
+
+use super::super::bytes::{be_u32, byte, slice};
+use super::super::error::CodecError;
+use super::super::exif::orientation_from_exif;
+use super::super::info::{check_metadata, ColorModel, SourceInfo};
+use super::Header;
+
+const F: ImageFormat = ImageFormat::Png;
+
+fn truncated(what: &str) -> CodecError {
+    CodecError::corrupt(F, format!("truncated header ({what})"))
+}
+
+pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> {
+    let mut pos = 8usize;
+    let mut info: Option<SourceInfo> = None;
+    let mut trns = false;
+    loop {
+        let len = be_u32(bytes, pos).ok_or_else(|| truncated("chunk length"))?;
+        let len = usize::try_from(len).map_err(|_| truncated("chunk length"))?;
+        let kind = slice(bytes, pos + 4, 4).ok_or_else(|| truncated("chunk type"))?;
+        let data = slice(bytes, pos + 8, len).ok_or_else(|| truncated("chunk"))?;
+        match kind {
+            b"IHDR" => info = Some(read_ihdr(data)?),
+            b"IDAT" => break,
+            b"IEND" => return Err(CodecError::corrupt(F, "no image data")),
+            _ => {
+                let Some(info) = info.as_mut() else {
+                    return Err(CodecError::corrupt(F, "first chunk is not IHDR"));
+                };
+                match kind {
+                    b"tRNS" => trns = true,
+                    b"iCCP" => {
+                        check_metadata(F, data.len(), limits)?;
+                        info.has_icc = true;
+                    }
+                    b"eXIf" => {
+                        check_metadata(F, data.len(), limits)?;
+                        info.set_orientation(orientation_from_exif(data));
+                    }
+                    b"acTL" => info.frames = be_u32(data, 0).unwrap_or(1).max(1),
+                    _ => {}
+                }
+            }
+        }
+        // Length, type, data and CRC.
+        pos = pos
+            .checked_add(12)
+            .and_then(|p| p.checked_add(len))
+            .ok_or_else(|| truncated("chunk"))?;
+    }
+    let mut info = info.ok_or_else(|| CodecError::corrupt(F, "no IHDR chunk"))?;
+    if trns {
+        info.has_alpha = true;
+    }
+    // APNG frames all fit inside the canvas, so frames × area bounds their total.
+    let total_frame_pixels = u64::from(info.frames)
+        .saturating_mul(u64::from(info.stored_width) * u64::from(info.stored_height));
+    Ok(Header {
+        info,
+        total_frame_pixels,
+        adobe_transform: None,
+        scan_offset: 0,
+    })
+}
+
+fn read_ihdr(data: &[u8]) -> Result<SourceInfo, CodecError> {
+    let width = be_u32(data, 0).ok_or_else(|| truncated("IHDR"))?;
+    let height = be_u32(data, 4).ok_or_else(|| truncated("IHDR"))?;
+    let depth = byte(data, 8).ok_or_else(|| truncated("IHDR"))?;
+    let color = byte(data, 9).ok_or_else(|| truncated("IHDR"))?;
+    let interlace = byte(data, 12).ok_or_else(|| truncated("IHDR"))?;
+    let mut info = SourceInfo::new(F, width, height);
+    info.bit_depth = depth;
+    info.progressive = interlace == 1;
+    (info.color_model, info.has_alpha) = match color {
+        0 => (ColorModel::Grey, false),
+        2 => (ColorModel::Rgb, false),
+        3 => (ColorModel::Indexed, false),
+        4 => (ColorModel::GreyAlpha, true),
+        6 => (ColorModel::Rgba, true),
+        other => return Err(CodecError::corrupt(F, format!("colour type {other}"))),
+    };
+    Ok(info)
+}

@@ -1,0 +1,184 @@
+//! Header facts about a source image and the limit checks made on them.
+
+use crate::format::ImageFormat;
+use crate::limits::Limits;
+
+use super::error::CodecError;
+
+/// How a file stores colour (before any conversion pixform makes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum ColorModel {
+    /// One grey channel.
+    Grey,
+    /// Grey and alpha.
+    GreyAlpha,
+    /// Red, green, blue.
+    Rgb,
+    /// Red, green, blue, alpha.
+    Rgba,
+    /// Luma and chroma (JPEG, lossy WebP).
+    YCbCr,
+    /// Palette indices (PNG palette, GIF).
+    Indexed,
+    /// Cyan, magenta, yellow, black (JPEG).
+    Cmyk,
+    /// YCbCr-coded CMY plus black (Adobe JPEG).
+    Ycck,
+}
+
+/// Facts read from a file's header, before any pixel buffer is allocated.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceInfo {
+    /// The container format.
+    pub format: ImageFormat,
+    /// Width as stored in the file (EXIF orientation not applied).
+    pub stored_width: u32,
+    /// Height as stored in the file (EXIF orientation not applied).
+    pub stored_height: u32,
+    /// EXIF orientation 1..=8; 1 when there is no EXIF, no orientation tag, or it is invalid.
+    pub orientation: u8,
+    /// Width after applying the orientation (stored height for orientations 5..=8).
+    pub width: u32,
+    /// Height after applying the orientation (stored width for orientations 5..=8).
+    pub height: u32,
+    /// Whether the source has an alpha channel (PNG alpha or tRNS, WebP alpha, a GIF
+    /// transparent index or a first frame that leaves part of the screen uncovered).
+    pub has_alpha: bool,
+    /// Number of frames: 1 unless the file is an animated GIF, WebP or PNG.
+    pub frames: u32,
+    /// Whether an ICC profile is embedded.
+    pub has_icc: bool,
+    /// Progressive JPEG or interlaced PNG/GIF.
+    pub progressive: bool,
+    /// How the file stores colour.
+    pub color_model: ColorModel,
+    /// Bits per sample as stored (1..=16).
+    pub bit_depth: u8,
+}
+
+impl SourceInfo {
+    /// Assembles the facts, deriving the oriented size.
+    pub(crate) fn new(format: ImageFormat, stored_width: u32, stored_height: u32) -> Self {
+        SourceInfo {
+            format,
+            stored_width,
+            stored_height,
+            orientation: 1,
+            width: stored_width,
+            height: stored_height,
+            has_alpha: false,
+            frames: 1,
+            has_icc: false,
+            progressive: false,
+            color_model: ColorModel::Rgb,
+            bit_depth: 8,
+        }
+    }
+
+    /// Sets the orientation (ignoring values outside 1..=8) and the oriented size.
+    pub(crate) fn set_orientation(&mut self, orientation: u8) {
+        self.orientation = if (1..=8).contains(&orientation) {
+            orientation
+        } else {
+            1
+        };
+        if self.orientation >= 5 {
+            self.width = self.stored_height;
+            self.height = self.stored_width;
+        } else {
+            self.width = self.stored_width;
+            self.height = self.stored_height;
+        }
+    }
+}
+
+/// Rejects an input larger than `max_input_bytes`.
+pub(crate) fn check_input_size(len: usize, limits: &Limits) -> Result<(), CodecError> {
+    let bytes = u64::try_from(len).unwrap_or(u64::MAX);
+    if bytes > limits.max_input_bytes {
+        return Err(CodecError::InputTooLarge {
+            bytes,
+            max: limits.max_input_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// Fails with [`CodecError::LimitExceeded`] when `value > max`.
+pub(crate) fn check_limit(
+    format: ImageFormat,
+    limit: &'static str,
+    value: u64,
+    max: u64,
+) -> Result<(), CodecError> {
+    if value > max {
+        return Err(CodecError::LimitExceeded {
+            format,
+            limit,
+            value,
+            max,
+        });
+    }
+    Ok(())
+}
+
+/// Checks a metadata block (ICC profile, EXIF) against `max_metadata_bytes`.
+pub(crate) fn check_metadata(
+    format: ImageFormat,
+    len: usize,
+    limits: &Limits,
+) -> Result<(), CodecError> {
+    check_limit(
+        format,
+        "max_metadata_bytes",
+        u64::try_from(len).unwrap_or(u64::MAX),
+        u64::try_from(limits.max_metadata_bytes).unwrap_or(u64::MAX),
+    )
+}
+
+/// Checks the size and frame facts against the limits. The oriented size is compared with the
+/// width/height limits (it is what every later stage sees); zero sides are corrupt.
+pub(crate) fn check_source(
+    info: &SourceInfo,
+    total_frame_pixels: u64,
+    limits: &Limits,
+) -> Result<(), CodecError> {
+    let f = info.format;
+    if info.stored_width == 0 || info.stored_height == 0 {
+        return Err(CodecError::corrupt(
+            f,
+            format!(
+                "header declares a {}x{} image",
+                info.stored_width, info.stored_height
+            ),
+        ));
+    }
+    check_limit(
+        f,
+        "max_source_width",
+        info.width.into(),
+        limits.max_source_width.into(),
+    )?;
+    check_limit(
+        f,
+        "max_source_height",
+        info.height.into(),
+        limits.max_source_height.into(),
+    )?;
+    let pixels = u64::from(info.width) * u64::from(info.height);
+    check_limit(f, "max_source_pixels", pixels, limits.max_source_pixels)?;
+    check_limit(
+        f,
+        "max_frames",
+        info.frames.into(),
+        limits.max_frames.into(),
+    )?;
+    check_limit(
+        f,
+        "max_total_frame_pixels",
+        total_frame_pixels,
+        limits.max_total_frame_pixels,
+    )
+}

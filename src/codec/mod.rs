@@ -1,0 +1,46 @@
+//! Decode and encode: bytes ⇄ [`crate::pixels::Image`].
+//!
+//! * [`probe`] reads the header facts ([`SourceInfo`]) without decoding pixels and checks
+//!   them against the [`crate::Limits`]: input bytes, source width/height/area (of the
+//!   *oriented* size), frame count and total frame area, ICC/EXIF size. Nothing sized by a
+//!   header is allocated before these checks pass.
+//! * [`decode`] probes, then decodes JPEG (baseline, progressive, grey, CMYK/YCCK with or
+//!   without the Adobe APP14 segment), PNG (1–16 bit, palette, tRNS, grey+alpha, interlaced),
+//!   WebP (lossy, lossless, alpha; first frame) and GIF (first frame on its logical screen) to
+//!   `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
+//!   ([`DecodeOptions::scale_denom`], sizes from [`scaled_size`]). Embedded ICC profiles are
+//!   converted to sRGB with moxcms unless asked to keep them.
+//! * [`apply_orientation`] turns the decoded image upright (EXIF orientation 1..=8).
+//! * [`encode`] writes JPEG, PNG, WebP, GIF or AVIF, with no metadata but an optional ICC
+//!   profile.
+
+mod bytes;
+mod color;
+mod decode;
+mod encode;
+mod error;
+mod exif;
+mod header;
+mod info;
+mod orient;
+
+pub use decode::{decode, scaled_size, DecodeOptions, Decoded};
+pub use encode::{encode, EncodeOptions};
+pub use error::CodecError;
+pub use exif::orientation_from_exif;
+pub use info::{ColorModel, SourceInfo};
+pub use orient::apply_orientation;
+
+use crate::format::ImageFormat;
+use crate::limits::Limits;
+
+/// Reads the header facts of `bytes` and checks them against `limits` (see the module docs).
+/// Decodes no pixels.
+pub fn probe(bytes: &[u8], limits: &Limits) -> Result<SourceInfo, CodecError> {
+    header::read_header(bytes, limits).map(|h| h.info)
+}
+
+/// The format of `bytes` from its magic number, without reading further.
+pub fn sniff_format(bytes: &[u8]) -> Result<ImageFormat, CodecError> {
+    header::sniff(bytes)
+}
