@@ -17,21 +17,49 @@
 //! between scans. Four-component (CMYK/YCCK) files give [`CodecError::Unsupported`] so that
 //! the caller falls back to [`super::decode`].
 //!
-//! # Measurements (release, this project's 2-core AMD EPYC, median of 7; `examples/dc_timing.rs`)
+//! # Measurements
 //!
-//! | file | size | `decode` 1/8 | DC-only | speed-up | DC share of entropy bytes |
-//! |---|---|---:|---:|---:|---:|
-//! | j2 | 5312×2988 4:2:0 | see report | | | |
+//! `examples/dc_timing.rs`, release, median of 7, ms, on a shared 2-core AMD EPYC (load ≈ 4:
+//! trust the ratios). "Skippable" is the share of entropy-coded bytes in scans whose band holds
+//! no coefficient the reduced IDCT reads (1/8: DC only; 1/4: zig-zag 0, 1, 2, 4; 1/2: the
+//! top-left 4×4, zig-zag ≤ 24).
+//!
+//! | file | `decode` 1/8 | DC-only | speed-up | skippable 1/8 | 1/4 | 1/2 |
+//! |---|---:|---:|---:|---:|---:|---:|
+//! | j2 5312×2988 4:2:0 progressive | 152.0 | 12.5 | 12× | 85 % | 4 % | 0 % |
+//! | j4 4272×2848 4:2:2 progressive | 147.7 | 8.4 | 18× | 83 % | 4 % | 0 % |
+//! | j6 3264×2448 4:2:0 progressive | 129.8 | 4.4 | 29× | 92 % | 22 % | 0 % |
+//! | j8 2056×3088 4:2:0 progressive | 104.6 | 4.6 | 23× | 91 % | 14 % | 0 % |
+//! | j1 6028×3391 4:2:2 baseline | 83.2 | 83.0 | 1.0× | 0 % | 0 % | 0 % |
+//! | j5 4352×2448 4:2:2 baseline | 24.4 | 16.2 | 1.5× | 0 % | 0 % | 0 % |
+//!
+//! On baseline files the DC-only path is no faster than `jpeg-decoder`'s scaled decode (the AC
+//! Huffman decoding dominates both), so it is worth calling for progressive sources only.
 //!
 //! # Does the same hold at 1/4 and 1/2?
 //!
-//! A 2×2 (1/4) IDCT reads coefficients 0, 1, 8, 9 (zig-zag 0–4 band), a 4×4 (1/2) IDCT the
-//! top-left 4×4 (zig-zag up to 24). The scan scripts of the corpus files (libjpeg's standard
-//! script: DC; Y 1–5; Cb 1–63; Cr 1–63; Y 6–63; Y 1–63 refinement; DC refinement; chroma and
-//! Y AC refinements) put coefficients 1–5 of luma in their own first-pass band, but every
-//! refinement scan spans 1–63, and chroma AC arrives as 1–63 in one band: a 1/4 or 1/2
-//! decoder must entropy-decode all refinement scans and all chroma AC, and could skip only
-//! the luma 6–63 first pass (see the table in the report of `examples/dc_timing.rs`).
+//! No. All four progressive corpus files carry libjpeg's standard scan script:
+//!
+//! ```text
+//! comps  Ss–Se  Ah Al
+//! Y,Cb,Cr  0–0   0 1    DC first pass
+//! Y        1–5   0 2
+//! Cr       1–63  0 1
+//! Cb       1–63  0 1
+//! Y        6–63  0 2
+//! Y        1–63  2 1    luma AC refinement
+//! Y,Cb,Cr  0–0   1 0    DC refinement
+//! Cr       1–63  1 0
+//! Cb       1–63  1 0
+//! Y        1–63  1 0    luma AC refinement (the largest scan: 35–60 % of the bytes)
+//! ```
+//!
+//! A 2×2 IDCT (1/4) needs zig-zag coefficients 1, 2 and 4, a 4×4 IDCT (1/2) zig-zag 1–24:
+//! both are in every refinement scan (bands 1–63) and in the chroma first passes, so the only
+//! scan a 1/4 decoder could skip is the luma 6–63 first pass (4–22 % of the entropy-coded
+//! bytes) and a 1/2 decoder none at all. Partial decoding of the refinement scans is not
+//! possible either: a refinement band's codes interleave the bits of all its coefficients.
+//! Skipping scans pays at 1/8 only.
 use crate::format::ImageFormat;
 use crate::limits::Limits;
 use crate::pixels::Image;
