@@ -2,16 +2,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod analyze;
 pub mod asset;
 pub mod codec;
 pub mod error;
 pub mod format;
 pub mod limits;
 pub mod params;
+pub mod pipeline;
 pub mod pixels;
 pub mod plan;
 pub mod url;
 
+pub use analyze::{analyze, AnalyzeOptions, AssetDocument};
 pub use asset::AssetId;
 pub use error::Error;
 pub use format::ImageFormat;

@@ -1,6 +1,7 @@
 //! The `pixform` command-line tool.
 #![forbid(unsafe_code)]
 
+mod analyze_cmd;
 mod info_cmd;
 mod plan_cmd;
 mod url_cmd;
@@ -21,10 +22,12 @@ struct Cli {
 enum Command {
     /// Print the plan of a query for a source size, as JSON (no image needed).
     Plan(plan_cmd::PlanArgs),
+    /// Print facts about an image file as JSON (format, size, orientation, alpha, frames).
+    Info(info_cmd::InfoArgs),
+    /// Compute the Sanity asset document (ID, dimensions, LQIP, BlurHash, palette) of files.
+    Analyze(analyze_cmd::AnalyzeArgs),
     /// Build a Sanity image URL from an image JSON, or parse one (--parse URL).
     Url(url_cmd::UrlArgs),
-    /// Print the header facts of an image as JSON.
-    Info(info_cmd::InfoArgs),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +36,7 @@ fn main() -> ExitCode {
         Command::Plan(args) => plan_cmd::run(args),
         Command::Url(args) => url_cmd::run(args),
         Command::Info(args) => info_cmd::run(args),
+        Command::Analyze(args) => analyze_cmd::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
