@@ -140,10 +140,7 @@ pub fn decode_dc(bytes: &[u8], limits: &Limits, to_srgb: bool) -> Result<Decoded
         ));
     }
     let walk = walk(bytes, true)?;
-    let frame = walk
-        .frame
-        .as_ref()
-        .ok_or(CorruptError("no frame header"))?;
+    let frame = walk.frame.as_ref().ok_or(CorruptError("no frame header"))?;
     if frame.components.iter().any(|c| !c.has_dc) {
         return Err(CorruptError("a component has no DC scan").into());
     }

@@ -30,7 +30,8 @@ fn idct_1x1(dc: i16, q0: u16) -> u8 {
 }
 
 fn plane(c: &Component) -> Result<Vec<u8>, CorruptError> {
-    let q0 = c.q0.ok_or(CorruptError("component without a quantization table"))?;
+    let q0 =
+        c.q0.ok_or(CorruptError("component without a quantization table"))?;
     Ok(c.dc.iter().map(|&dc| idct_1x1(dc, q0)).collect())
 }
 
@@ -41,7 +42,7 @@ fn row(plane: &[u8], stride: usize, row: usize, len: usize) -> Option<&[u8]> {
 /// The two source rows a vertically doubled output row blends (3:1), edges clamped.
 fn v2_rows(out_row: usize, rows: usize) -> (usize, usize) {
     let near = out_row / 2;
-    let far = if out_row % 2 == 0 {
+    let far = if out_row.is_multiple_of(2) {
         near.saturating_sub(1)
     } else {
         near + 1
@@ -190,11 +191,20 @@ pub(super) fn render(frame: &Frame, transform: ColorTransform) -> Result<Rendere
                 .ok_or(RANGE)?
                 .max(out_w);
             let ups = [c0, c1, c2].map(|c| choose(c, frame, out_w, out_h));
-            let mut lines = [vec![0u8; line_len], vec![0u8; line_len], vec![0u8; line_len]];
+            let mut lines = [
+                vec![0u8; line_len],
+                vec![0u8; line_len],
+                vec![0u8; line_len],
+            ];
             let mut data = vec![0u8; out_w.checked_mul(out_h * 3).ok_or(RANGE)?];
             let simd_prefix = ssse3_prefix(out_w);
             for (y, out) in data.chunks_exact_mut(out_w * 3).enumerate() {
-                for (((up, c), p), line) in ups.iter().zip([c0, c1, c2]).zip([p0, p1, p2]).zip(&mut lines) {
+                for (((up, c), p), line) in ups
+                    .iter()
+                    .zip([c0, c1, c2])
+                    .zip([p0, p1, p2])
+                    .zip(&mut lines)
+                {
                     upsample_row(*up, p, c, y, out_w, line).ok_or(RANGE)?;
                 }
                 let [l0, l1, l2] = &lines;
@@ -302,7 +312,14 @@ mod tests {
 
     #[test]
     fn vertical_pairs_clamp_at_the_edges() {
-        let cases = [(0, 3, (0, 0)), (1, 3, (0, 1)), (2, 3, (1, 0)), (3, 3, (1, 2)), (5, 3, (2, 2)), (1, 1, (0, 0))];
+        let cases = [
+            (0, 3, (0, 0)),
+            (1, 3, (0, 1)),
+            (2, 3, (1, 0)),
+            (3, 3, (1, 2)),
+            (5, 3, (2, 2)),
+            (1, 1, (0, 0)),
+        ];
         for (row, rows, want) in cases {
             assert_eq!(v2_rows(row, rows), want, "row {row} of {rows}");
         }

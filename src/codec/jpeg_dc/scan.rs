@@ -48,14 +48,12 @@ pub(super) fn decode_scan(
     for &(ci, td, ta) in &scan.components {
         let dc = match kind {
             ScanKind::DcRefine => None,
-            _ => Some(
-                table(tables, 0, td).ok_or(CorruptError("scan uses an undefined DC table"))?,
-            ),
+            _ => Some(table(tables, 0, td).ok_or(CorruptError("scan uses an undefined DC table"))?),
         };
         let ac = match kind {
-            ScanKind::Sequential => Some(
-                table(tables, 1, ta).ok_or(CorruptError("scan uses an undefined AC table"))?,
-            ),
+            ScanKind::Sequential => {
+                Some(table(tables, 1, ta).ok_or(CorruptError("scan uses an undefined AC table"))?)
+            }
             _ => None,
         };
         units.push((ci, dc, ac));
@@ -73,10 +71,9 @@ pub(super) fn decode_scan(
         for by in 0..c.blocks_h {
             for bx in 0..c.blocks_w {
                 restart.tick(&mut reader, &mut predictors)?;
-                let coef = c
-                    .dc
-                    .get_mut(by * c.grid_w + bx)
-                    .ok_or(CorruptError("block outside the grid"))?;
+                let coef =
+                    c.dc.get_mut(by * c.grid_w + bx)
+                        .ok_or(CorruptError("block outside the grid"))?;
                 let pred = &mut predictors[0];
                 decode_block(kind, &mut reader, coef, pred, *dc, *ac, al)?;
             }
@@ -96,10 +93,9 @@ pub(super) fn decode_scan(
                     for v in 0..c.v {
                         for h in 0..c.h {
                             let index = (my * c.v + v) * c.grid_w + mx * c.h + h;
-                            let coef = c
-                                .dc
-                                .get_mut(index)
-                                .ok_or(CorruptError("block outside the grid"))?;
+                            let coef =
+                                c.dc.get_mut(index)
+                                    .ok_or(CorruptError("block outside the grid"))?;
                             decode_block(kind, &mut reader, coef, pred, *dc, *ac, al)?;
                         }
                     }
@@ -140,7 +136,11 @@ impl Restart {
         }
     }
 
-    fn tick(&mut self, reader: &mut BitReader, predictors: &mut [i16; 4]) -> Result<(), CorruptError> {
+    fn tick(
+        &mut self,
+        reader: &mut BitReader,
+        predictors: &mut [i16; 4],
+    ) -> Result<(), CorruptError> {
         if self.interval == 0 {
             return Ok(());
         }

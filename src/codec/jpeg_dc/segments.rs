@@ -65,7 +65,9 @@ fn be16(p: &[u8], i: usize) -> Result<usize, CorruptError> {
 /// limits already (the header probe).
 pub(super) fn parse_frame(p: &[u8], progressive: bool) -> Result<Frame, FrameError> {
     if at(p, 0)? != 8 {
-        return Err(FrameError::Unsupported("sample precision other than 8 bits"));
+        return Err(FrameError::Unsupported(
+            "sample precision other than 8 bits",
+        ));
     }
     let height = be16(p, 1)?;
     let width = be16(p, 3)?;
@@ -92,7 +94,9 @@ pub(super) fn parse_frame(p: &[u8], progressive: bool) -> Result<Frame, FrameErr
     let hmax = specs.iter().map(|s| s.1).max().unwrap_or(1);
     let vmax = specs.iter().map(|s| s.2).max().unwrap_or(1);
     if specs.iter().any(|s| hmax % s.1 != 0 || vmax % s.2 != 0) {
-        return Err(FrameError::Unsupported("non-integer chroma subsampling ratio"));
+        return Err(FrameError::Unsupported(
+            "non-integer chroma subsampling ratio",
+        ));
     }
     let mcus_x = width.div_ceil(8 * hmax);
     let mcus_y = height.div_ceil(8 * vmax);
@@ -157,7 +161,10 @@ pub(super) fn parse_scan(p: &[u8], frame: &Frame) -> Result<ScanHeader, CorruptE
             .iter()
             .position(|c| c.id == id)
             .ok_or(corrupt("scan names a component the frame does not have"))?;
-        if components.iter().any(|c: &(usize, usize, usize)| c.0 == index) {
+        if components
+            .iter()
+            .any(|c: &(usize, usize, usize)| c.0 == index)
+        {
             return Err(corrupt("scan names a component twice"));
         }
         let (td, ta) = (usize::from(tables >> 4), usize::from(tables & 15));
