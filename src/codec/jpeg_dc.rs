@@ -17,6 +17,11 @@
 //! between scans. Four-component (CMYK/YCCK) files give [`CodecError::Unsupported`] so that
 //! the caller falls back to [`super::decode`].
 //!
+//! When to call it: for a JPEG whose [`super::SourceInfo::progressive`] is set and whose plan
+//! asks for `scale_denom` 8, call [`decode_dc`] instead of [`super::decode`]; on
+//! [`CodecError::Unsupported`] fall back to [`super::decode`]. For baseline files it is no
+//! faster (below), so keep [`super::decode`] there.
+//!
 //! # Measurements
 //!
 //! `examples/dc_timing.rs`, release, median of 7, ms, on a shared 2-core AMD EPYC (load ≈ 4:
