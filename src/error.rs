@@ -12,6 +12,16 @@ pub enum Error {
     Param(crate::params::ParamError),
     /// The transform cannot be planned for this source (empty rect, output too large, …).
     Plan(crate::plan::PlanError),
+    /// The image cannot be read or written (unknown format, corrupt data, limits).
+    Codec(crate::codec::CodecError),
+    /// A pixel operation failed.
+    Pipeline(crate::pipeline::ops::OpsError),
+    /// An asset ID is malformed.
+    Asset(crate::asset::AssetError),
+    /// An image URL cannot be built, parsed, signed or verified.
+    Url(crate::url::UrlError),
+    /// Asset analysis failed.
+    Analyze(crate::analyze::AnalyzeError),
 }
 
 impl Error {
@@ -21,36 +31,55 @@ impl Error {
         match self {
             Error::Param(e) => e.http_status(),
             Error::Plan(e) => e.http_status(),
+            Error::Codec(e) => e.http_status(),
+            Error::Pipeline(e) => e.http_status(),
+            Error::Asset(e) => e.http_status(),
+            Error::Url(e) => e.http_status(),
+            Error::Analyze(e) => e.http_status(),
+        }
+    }
+
+    fn inner(&self) -> &(dyn std::error::Error + 'static) {
+        match self {
+            Error::Param(e) => e,
+            Error::Plan(e) => e,
+            Error::Codec(e) => e,
+            Error::Pipeline(e) => e,
+            Error::Asset(e) => e,
+            Error::Url(e) => e,
+            Error::Analyze(e) => e,
         }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Error::Param(e) => e.fmt(f),
-            Error::Plan(e) => e.fmt(f),
-        }
+        fmt::Display::fmt(self.inner(), f)
     }
 }
 
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            Error::Param(e) => Some(e),
-            Error::Plan(e) => Some(e),
-        }
+        Some(self.inner())
     }
 }
 
-impl From<crate::params::ParamError> for Error {
-    fn from(e: crate::params::ParamError) -> Self {
-        Error::Param(e)
-    }
+macro_rules! from_layer {
+    ($($variant:ident($ty:ty)),* $(,)?) => {
+        $(impl From<$ty> for Error {
+            fn from(e: $ty) -> Self {
+                Error::$variant(e)
+            }
+        })*
+    };
 }
 
-impl From<crate::plan::PlanError> for Error {
-    fn from(e: crate::plan::PlanError) -> Self {
-        Error::Plan(e)
-    }
-}
+from_layer!(
+    Param(crate::params::ParamError),
+    Plan(crate::plan::PlanError),
+    Codec(crate::codec::CodecError),
+    Pipeline(crate::pipeline::ops::OpsError),
+    Asset(crate::asset::AssetError),
+    Url(crate::url::UrlError),
+    Analyze(crate::analyze::AnalyzeError),
+);

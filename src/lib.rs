@@ -12,6 +12,7 @@ pub mod params;
 pub mod pipeline;
 pub mod pixels;
 pub mod plan;
+pub mod transform;
 pub mod url;
 
 pub use analyze::{analyze, AnalyzeOptions, AssetDocument};
@@ -20,3 +21,4 @@ pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::Limits;
 pub use params::TransformSpec;
+pub use transform::{transform, Output, TransformOptions};

@@ -144,8 +144,16 @@ fn plan_sizes() {
             Err(e) => e,
         };
         if !got.starts_with(want) || (!want.contains(':') && got != *want) {
-            failures.push(format!("{}x{} {query:?}: want {want:?}, got {got:?}", source.0, source.1));
+            failures.push(format!(
+                "{}x{} {query:?}: want {want:?}, got {got:?}",
+                source.0, source.1
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }

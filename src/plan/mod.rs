@@ -152,6 +152,31 @@ impl Plan {
         self.encoding.format
     }
 
+    /// The same plan with the crop window moved to (`x`, `y`) of the oriented image (clamped
+    /// so the window stays inside), e.g. after `crop=entropy` found where the detail is.
+    pub fn with_crop_offset(&self, x: u32, y: u32) -> Plan {
+        let (w, h) = self.oriented_size;
+        let mut window = self.crop_window;
+        window.x = x.min(w - window.width.min(w));
+        window.y = y.min(h - window.height.min(h));
+        let in_rect = unrotate(
+            window,
+            self.rotation,
+            self.flip,
+            self.rect.width,
+            self.rect.height,
+        );
+        Plan {
+            crop_window: window,
+            source_window: PixelRect {
+                x: self.rect.x + in_rect.x,
+                y: self.rect.y + in_rect.y,
+                ..in_rect
+            },
+            ..self.clone()
+        }
+    }
+
     fn has_alpha_before_encoding(&self) -> bool {
         self.source.has_alpha || (self.has_canvas() && !self.background.is_opaque())
     }

@@ -185,8 +185,7 @@ fn downscaled_in_place(
     let up = down.resize_alg(fir::ResizeAlg::Convolution(fir::FilterType::Bilinear));
     {
         let src = fir::images::ImageRef::new(w, h, buf, pt).map_err(backend)?;
-        let mut dst =
-            fir::images::Image::from_slice_u8(sw, sh, &mut small, pt).map_err(backend)?;
+        let mut dst = fir::images::Image::from_slice_u8(sw, sh, &mut small, pt).map_err(backend)?;
         resizer.resize(&src, &mut dst, &down).map_err(backend)?;
     }
     let sigma = f64::from(sigma);
@@ -220,7 +219,9 @@ mod tests {
             .map(|x| {
                 let lo = (x - r).max(0);
                 let hi = (x + r).min(n as isize - 1);
-                let inside: f64 = (lo..=hi).map(|i| k[(i - x + r) as usize] * v[i as usize]).sum();
+                let inside: f64 = (lo..=hi)
+                    .map(|i| k[(i - x + r) as usize] * v[i as usize])
+                    .sum();
                 let left = prefix[(lo - x + r) as usize];
                 let right = total - prefix[(hi - x + r + 1) as usize];
                 (inside + left * v[0] + right * v[n - 1]) / total
@@ -297,7 +298,10 @@ mod tests {
         let img = test_image(300, 160);
         for (sigma, max, mean) in cases {
             let (got_max, got_mean) = error_vs_reference(&img, sigma);
-            assert!(got_max <= max && got_mean <= mean, "σ {sigma}: max {got_max}, mean {got_mean}");
+            assert!(
+                got_max <= max && got_mean <= mean,
+                "σ {sigma}: max {got_max}, mean {got_mean}"
+            );
         }
     }
 
@@ -312,13 +316,20 @@ mod tests {
             // What shows once composited: colour weighted by alpha.
             let visible = |p: &[u8]| -> Vec<f64> {
                 let a = p.get(3).map_or(1.0, |&a| f64::from(a) / 255.0);
-                p.iter().take(3).map(|&c| f64::from(c) * a).chain(p.get(3).map(|&a| f64::from(a))).collect()
+                p.iter()
+                    .take(3)
+                    .map(|&c| f64::from(c) * a)
+                    .chain(p.get(3).map(|&a| f64::from(a)))
+                    .collect()
             };
             let want = visible(px);
             for sigma in [0.5, 3.0, 16.0, 40.0, 200.0] {
                 let out = blur(&img, sigma).unwrap();
                 for p in out.data().chunks_exact(px.len()) {
-                    let close = visible(p).iter().zip(&want).all(|(a, b)| (a - b).abs() <= 1.0);
+                    let close = visible(p)
+                        .iter()
+                        .zip(&want)
+                        .all(|(a, b)| (a - b).abs() <= 1.0);
                     assert!(close, "σ {sigma} {layout:?}: {p:?} vs {px:?}");
                 }
             }
@@ -331,7 +342,11 @@ mod tests {
         let mut data = Vec::new();
         for _y in 0..20 {
             for x in 0..40 {
-                data.extend_from_slice(if x < 20 { &[0, 255, 0, 255] } else { &[255, 0, 0, 0] });
+                data.extend_from_slice(if x < 20 {
+                    &[0, 255, 0, 255]
+                } else {
+                    &[255, 0, 0, 0]
+                });
             }
         }
         let img = Image::from_vec(40, 20, PixelLayout::Rgba8, data).unwrap();
@@ -360,7 +375,10 @@ mod tests {
         let img = test_image(4, 4);
         for sigma in [-1.0, f32::NAN, f32::INFINITY, 600.5] {
             let err = blur(&img, sigma).unwrap_err();
-            assert!(matches!(err, OpsError::InvalidArgument { name: "sigma", .. }), "{sigma}");
+            assert!(
+                matches!(err, OpsError::InvalidArgument { name: "sigma", .. }),
+                "{sigma}"
+            );
         }
     }
 }

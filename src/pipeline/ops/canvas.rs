@@ -214,11 +214,17 @@ mod tests {
                 let got = over(&s, &b);
                 let (fs, fb) = (f64::from(sa) / 255.0, f64::from(ba) / 255.0);
                 let fa = fs + fb * (1.0 - fs);
-                assert!((f64::from(got[3]) - fa * 255.0).abs() <= 0.51, "{s:?} over {b:?}: {got:?}");
+                assert!(
+                    (f64::from(got[3]) - fa * 255.0).abs() <= 0.51,
+                    "{s:?} over {b:?}: {got:?}"
+                );
                 if got[3] > 0 {
                     for c in 0..3 {
                         let want = (f64::from(s[c]) * fs + f64::from(b[c]) * fb * (1.0 - fs)) / fa;
-                        assert!((f64::from(got[c]) - want).abs() <= 0.51, "{s:?} over {b:?}: {got:?}");
+                        assert!(
+                            (f64::from(got[c]) - want).abs() <= 0.51,
+                            "{s:?} over {b:?}: {got:?}"
+                        );
                     }
                 }
             }
@@ -237,11 +243,18 @@ mod tests {
         ];
         for (x, y, rows) in cases {
             let out = place(&red, 4, 3, x, y, [0, 0, 255, 255]).unwrap();
-            assert_eq!((out.width(), out.height(), out.layout()), (4, 3, PixelLayout::Rgb8));
+            assert_eq!(
+                (out.width(), out.height(), out.layout()),
+                (4, 3, PixelLayout::Rgb8)
+            );
             let mut expected = Vec::new();
             for row in rows {
                 for c in row.bytes() {
-                    expected.extend_from_slice(if c == b'r' { &[255, 0, 0] } else { &[0, 0, 255] });
+                    expected.extend_from_slice(if c == b'r' {
+                        &[255, 0, 0]
+                    } else {
+                        &[0, 0, 255]
+                    });
                 }
             }
             assert_eq!(out.data(), &expected[..], "offset {x},{y}");
@@ -253,11 +266,26 @@ mod tests {
         let half_red = img(1, 1, PixelLayout::Rgba8, &[255, 0, 0, 128]);
         let cases: [(&Image, Rgba, PixelLayout, &[u8]); 5] = [
             // Over opaque white: half red, half white.
-            (&half_red, [255, 255, 255, 255], PixelLayout::Rgb8, &[255, 127, 127]),
+            (
+                &half_red,
+                [255, 255, 255, 255],
+                PixelLayout::Rgb8,
+                &[255, 127, 127],
+            ),
             // Over transparent: the pixel unchanged.
-            (&half_red, [255, 255, 255, 0], PixelLayout::Rgba8, &[255, 0, 0, 128]),
+            (
+                &half_red,
+                [255, 255, 255, 0],
+                PixelLayout::Rgba8,
+                &[255, 0, 0, 128],
+            ),
             // Over half-transparent blue: a = 0.5 + 0.5·0.5 = 0.75.
-            (&half_red, [0, 0, 255, 128], PixelLayout::Rgba8, &[170, 0, 85, 192]),
+            (
+                &half_red,
+                [0, 0, 255, 128],
+                PixelLayout::Rgba8,
+                &[170, 0, 85, 192],
+            ),
             (
                 &img(1, 1, PixelLayout::Rgb8, &[9, 8, 7]),
                 [0, 0, 0, 0],

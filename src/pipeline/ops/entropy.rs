@@ -37,10 +37,7 @@ pub fn window_size(width: u32, height: u32, target_w: u32, target_h: u32) -> Opt
     } else {
         (w, round_div(w * th, tw).clamp(1, h))
     };
-    Some((
-        u32::try_from(size.0).ok()?,
-        u32::try_from(size.1).ok()?,
-    ))
+    Some((u32::try_from(size.0).ok()?, u32::try_from(size.1).ok()?))
 }
 
 /// The window of aspect `target_w`:`target_h`, as large as fits, placed where the detail is:
@@ -163,7 +160,11 @@ mod tests {
         for y in 0..h {
             for x in 0..w {
                 seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
-                let v = if detailed(x, y) { (seed >> 24) as u8 } else { 128 };
+                let v = if detailed(x, y) {
+                    (seed >> 24) as u8
+                } else {
+                    128
+                };
                 data.extend_from_slice(&[v, v, v]);
             }
         }
@@ -204,7 +205,11 @@ mod tests {
             (image(200, 100, |x, _| x < 60), (1, 1), (0, 0, 100, 100)),
             (image(90, 200, |_, y| y >= 150), (9, 10), (0, 100, 90, 100)),
             // Detail in the middle: both ends trim towards it (strips are 10 px here).
-            (image(300, 50, |x, _| (130..180).contains(&x)), (1, 1), (130, 0, 50, 50)),
+            (
+                image(300, 50, |x, _| (130..180).contains(&x)),
+                (1, 1),
+                (130, 0, 50, 50),
+            ),
         ];
         for (img, (tw, th), want) in cases {
             let got = entropy_window(&img, tw, th).unwrap();

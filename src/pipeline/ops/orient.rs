@@ -166,7 +166,12 @@ impl Orientation {
     /// Maps `rect`, given in the coordinates of the oriented image, to the same pixels'
     /// rectangle in the stored `stored_width`×`stored_height` image. Cropping the stored
     /// image there and orienting the result equals orienting first and cropping `rect`.
-    pub fn map_rect(self, rect: SourceWindow, stored_width: u32, stored_height: u32) -> SourceWindow {
+    pub fn map_rect(
+        self,
+        rect: SourceWindow,
+        stored_width: u32,
+        stored_height: u32,
+    ) -> SourceWindow {
         let p = self.parts();
         let (sw, sh) = (f64::from(stored_width), f64::from(stored_height));
         let mirror = |start: f64, len: f64, extent: f64| extent - start - len;
@@ -286,7 +291,9 @@ fn transpose_tiled<const C: usize>(
                 let Some(seg) = dst.get_mut(start + cols.start..start + cols.end) else {
                     continue;
                 };
-                let column = tile_rows.iter().map(|row| row.get(j).copied().unwrap_or([0; C]));
+                let column = tile_rows
+                    .iter()
+                    .map(|row| row.get(j).copied().unwrap_or([0; C]));
                 if flip_x {
                     seg.iter_mut().rev().zip(column).for_each(|(d, s)| *d = s);
                 } else {
@@ -323,7 +330,9 @@ mod tests {
         let mut data = Vec::new();
         for y in 0..h {
             for x in 0..w {
-                data.extend_from_slice(&[x as u8, y as u8, (x * 3 + y * 7) as u8, 255 - x as u8][..layout.channels()]);
+                data.extend_from_slice(
+                    &[x as u8, y as u8, (x * 3 + y * 7) as u8, 255 - x as u8][..layout.channels()],
+                );
             }
         }
         Image::from_vec(w, h, layout, data).unwrap()
@@ -369,7 +378,12 @@ mod tests {
     #[test]
     fn rotation_and_flip_constructors() {
         use Orientation as O;
-        let rotations = [(0, O::Identity), (90, O::Rotate90), (180, O::Rotate180), (270, O::Rotate270)];
+        let rotations = [
+            (0, O::Identity),
+            (90, O::Rotate90),
+            (180, O::Rotate180),
+            (270, O::Rotate270),
+        ];
         for (deg, o) in rotations {
             assert_eq!(O::rotate_cw(deg), Some(o));
         }
@@ -411,7 +425,12 @@ mod tests {
         for o in Orientation::ALL {
             let oriented = o.apply(&img).unwrap();
             let (ow, oh) = o.oriented_size(w, h);
-            for (l, t, rw, rh) in [(0, 0, ow, oh), (1, 2, 2, 1), (0, 1, 3, 2), (ow - 1, oh - 1, 1, 1)] {
+            for (l, t, rw, rh) in [
+                (0, 0, ow, oh),
+                (1, 2, 2, 1),
+                (0, 1, 3, 2),
+                (ow - 1, oh - 1, 1, 1),
+            ] {
                 let rect = SourceWindow {
                     left: f64::from(l),
                     top: f64::from(t),
@@ -419,9 +438,20 @@ mod tests {
                     height: f64::from(rh),
                 };
                 let m = o.map_rect(rect, w, h);
-                let stored = crop(&img, m.left as u32, m.top as u32, m.width as u32, m.height as u32).unwrap();
+                let stored = crop(
+                    &img,
+                    m.left as u32,
+                    m.top as u32,
+                    m.width as u32,
+                    m.height as u32,
+                )
+                .unwrap();
                 let expected = crop(&oriented, l, t, rw, rh).unwrap();
-                assert_eq!(o.apply(&stored).unwrap(), expected, "{o:?} {l},{t},{rw},{rh}");
+                assert_eq!(
+                    o.apply(&stored).unwrap(),
+                    expected,
+                    "{o:?} {l},{t},{rw},{rh}"
+                );
             }
         }
     }

@@ -197,8 +197,8 @@ impl Resizer {
             .map_err(backend)?;
         // Narrowing the view to the window's pixel box keeps the filter from reading (and the
         // alpha premultiplication from touching) anything outside the window.
-        let view = fir::images::CroppedImage::new(&full, x0, y0, x1 - x0, y1 - y0)
-            .map_err(backend)?;
+        let view =
+            fir::images::CroppedImage::new(&full, x0, y0, x1 - x0, y1 - y0).map_err(backend)?;
         let (vw, vh) = (f64::from(x1 - x0), f64::from(y1 - y0));
         let left = window.left - f64::from(x0);
         let top = window.top - f64::from(y0);
@@ -264,7 +264,10 @@ mod tests {
             for (w, h, win, dw, dh) in cases {
                 let out = resize(&gradient(w, h, layout), win, dw, dh, Filter::Lanczos3).unwrap();
                 assert_eq!((out.width(), out.height(), out.layout()), (dw, dh, layout));
-                assert_eq!(out.data().len(), dw as usize * dh as usize * layout.channels());
+                assert_eq!(
+                    out.data().len(),
+                    dw as usize * dh as usize * layout.channels()
+                );
             }
         }
     }
@@ -336,7 +339,11 @@ mod tests {
         let mut data = Vec::new();
         for _y in 0..32 {
             for x in 0..64 {
-                data.extend_from_slice(if x < 32 { &[255, 0, 0, 128] } else { &[0, 0, 0, 0] });
+                data.extend_from_slice(if x < 32 {
+                    &[255, 0, 0, 128]
+                } else {
+                    &[0, 0, 0, 0]
+                });
             }
         }
         let src = Image::from_vec(64, 32, PixelLayout::Rgba8, data).unwrap();
@@ -365,7 +372,11 @@ mod tests {
         }
         let src = Image::from_vec(16, 16, PixelLayout::Rgb8, data).unwrap();
         let out = resize(&src, SourceWindow::full(16, 16), 8, 8, Filter::Bilinear).unwrap();
-        assert!(out.data().iter().all(|&v| (98..=102).contains(&v)), "{:?}", out.data());
+        assert!(
+            out.data().iter().all(|&v| (98..=102).contains(&v)),
+            "{:?}",
+            out.data()
+        );
     }
 
     #[test]

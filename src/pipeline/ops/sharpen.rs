@@ -121,7 +121,8 @@ mod tests {
     #[test]
     fn an_edge_gains_contrast() {
         let img = edge(20, 100, 150);
-        let row = |img: &Image| -> Vec<u8> { img.data()[..60].chunks_exact(3).map(|p| p[0]).collect() };
+        let row =
+            |img: &Image| -> Vec<u8> { img.data()[..60].chunks_exact(3).map(|p| p[0]).collect() };
         let mut last_dark = 100;
         let mut last_bright = 150;
         for amount in [20, 50, 100] {
@@ -129,7 +130,10 @@ mod tests {
             // Far from the edge nothing changes; beside it the dark side darkens and the
             // bright side brightens, more with a larger amount.
             assert_eq!((out[0], out[19]), (100, 150), "{amount}: {out:?}");
-            assert!(out[9] < last_dark && out[10] > last_bright, "{amount}: {out:?}");
+            assert!(
+                out[9] < last_dark && out[10] > last_bright,
+                "{amount}: {out:?}"
+            );
             (last_dark, last_bright) = (out[9], out[10]);
         }
         // sharp=50 (k = 1): the pixel beside the edge moves by exactly what the blur took.
@@ -152,7 +156,11 @@ mod tests {
     fn alpha_is_kept_and_colour_clamped() {
         let mut data = Vec::new();
         for x in 0..10 {
-            data.extend_from_slice(if x < 5 { &[0, 0, 0, 255] } else { &[255, 255, 255, 128] });
+            data.extend_from_slice(if x < 5 {
+                &[0, 0, 0, 255]
+            } else {
+                &[255, 255, 255, 128]
+            });
         }
         let img = Image::from_vec(10, 1, PixelLayout::Rgba8, data).unwrap();
         let out = sharpen(&img, 100).unwrap();

@@ -1,0 +1,101 @@
+//! `pixform transform`: run a query on one image, or on many into a directory.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use pixform::transform::accepted_formats;
+use pixform::{transform, TransformOptions, TransformSpec};
+
+/// Arguments of `pixform transform`.
+#[derive(Args)]
+pub struct TransformArgs {
+    /// Input files, then the query string: `IN… 'w=800&fm=webp'`.
+    #[arg(required = true, num_args = 2.., value_name = "IN… QUERY")]
+    args: Vec<String>,
+    /// Output file (one input), or directory (several inputs; created if missing).
+    #[arg(short, long)]
+    output: PathBuf,
+    /// Formats the client accepts, as an `Accept` header (`image/avif,image/webp`), for
+    /// `auto=format`.
+    #[arg(long, default_value = "")]
+    accept: String,
+}
+
+/// Transforms the inputs and writes the results.
+pub fn run(args: &TransformArgs) -> Result<(), String> {
+    let Some((query, inputs)) = args.args.split_last() else {
+        return Err("expected input files and a query".into());
+    };
+    let spec = TransformSpec::from_query(query).map_err(|e| e.to_string())?;
+    let options = TransformOptions::new(Default::default(), accepted_formats(&args.accept));
+    let batch = inputs.len() > 1 || args.output.is_dir();
+    if !batch {
+        let input = Path::new(&inputs[0]);
+        return transform_file(input, &args.output, &spec, &options).map(|_| ());
+    }
+    std::fs::create_dir_all(&args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}")
+        {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let mut failures = 0usize;
+    for input in inputs {
+        let input = Path::new(input);
+        if let Some(bar) = &bar {
+            bar.set_message(input.display().to_string());
+        }
+        let stem = input.file_stem().unwrap_or_default();
+        let target = args.output.join(stem);
+        if let Err(e) = transform_file(input, &target, &spec, &options) {
+            failures += 1;
+            let line = format!("pixform: {e}");
+            match &bar {
+                Some(bar) => bar.println(line),
+                None => eprintln!("{line}"),
+            }
+        }
+        if let Some(bar) = &bar {
+            bar.inc(1);
+        }
+    }
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    match failures {
+        0 => Ok(()),
+        n => Err(format!("{n} of {} inputs failed", inputs.len())),
+    }
+}
+
+/// Transforms one file. In batch mode `output` has no extension yet: the output format's is
+/// added.
+fn transform_file(
+    input: &Path,
+    output: &Path,
+    spec: &TransformSpec,
+    options: &TransformOptions,
+) -> Result<PathBuf, String> {
+    let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
+    let out = transform(&bytes, spec, options).map_err(|e| format!("{}: {e}", input.display()))?;
+    let path = if output.extension().is_none()
+        && output.parent().is_some_and(Path::is_dir)
+        && !output.exists()
+    {
+        let ext = if out.content_type == "application/json" {
+            "json"
+        } else {
+            out.format.extension()
+        };
+        output.with_extension(ext)
+    } else {
+        output.to_path_buf()
+    };
+    std::fs::write(&path, &out.bytes).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(path)
+}

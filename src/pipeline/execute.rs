@@ -1,0 +1,186 @@
+//! Runs a [`Plan`] on decoded pixels: shrink-on-load decode, one fused crop+resize pass in the
+//! stored orientation, then orientation, canvas, effects and colour on the small image.
+//!
+//! Working in the stored orientation until after the resize means the EXIF rotation, `or`
+//! and `flip` (all eight symmetries of the square, composed into one) touch only output-sized
+//! pixels, and the decoder's buffer is the only full-size one.
+
+use crate::codec::{self, DecodeOptions, SourceInfo};
+use crate::params::ColorSpace;
+use crate::pipeline::ops::{self, Filter, Orientation, SourceWindow};
+use crate::pixels::Image;
+use crate::plan::{PixelRect, Plan};
+use crate::{Error, Limits};
+
+/// The long side of the preview in which `crop=entropy` looks for detail.
+const ENTROPY_PREVIEW_SIDE: u32 = 256;
+
+/// The planned image before encoding, and the ICC profile its pixels are in (`cs=origin`).
+#[derive(Debug)]
+pub struct Rendered {
+    /// The final pixels (canvas size of the plan).
+    pub image: Image,
+    /// The source's RGB profile, kept only for `cs=origin`.
+    pub icc_profile: Option<Vec<u8>>,
+    /// The plan that was executed (with the entropy crop window placed).
+    pub plan: Plan,
+}
+
+/// Decodes `input` as `plan` asks and renders every pixel stage of the plan.
+pub fn render(
+    input: &[u8],
+    info: &SourceInfo,
+    plan: &Plan,
+    limits: &Limits,
+) -> Result<Rendered, Error> {
+    let decoded = codec::decode(
+        input,
+        limits,
+        &DecodeOptions {
+            scale_denom: plan.decoder.jpeg_scale_denom,
+            to_srgb: plan.color_space != ColorSpace::Origin,
+        },
+    )?;
+    let exif = Orientation::from_exif(decoded.orientation).unwrap_or(Orientation::Identity);
+    let stored = Stored {
+        image: &decoded.image,
+        full_width: info.stored_width,
+        full_height: info.stored_height,
+        exif,
+    };
+
+    let plan = if plan.entropy_crop {
+        place_by_entropy(&stored, plan)?
+    } else {
+        plan.clone()
+    };
+
+    let total = exif.then(user_orientation(&plan));
+
+    let (rw, rh) = plan.resize;
+    let (tw, th) = if total.swaps_axes() {
+        (rh, rw)
+    } else {
+        (rw, rh)
+    };
+    let window = stored.window(plan.source_window);
+    let resized = ops::resize(stored.image, window, tw, th, Filter::Lanczos3)?;
+    drop(decoded.image);
+    let mut image = total.apply_owned(resized)?;
+
+    if plan.has_canvas() {
+        let (ox, oy) = plan.offset;
+        image = ops::place(
+            &image,
+            plan.width,
+            plan.height,
+            i64::from(ox),
+            i64::from(oy),
+            plan.background.to_rgba(),
+        )?;
+    }
+
+    if plan.blur_sigma > 0.0 {
+        image = ops::blur(&image, plan.blur_sigma)?;
+    }
+    if plan.sharpen > 0 {
+        image = ops::sharpen(&image, plan.sharpen)?;
+    }
+    if plan.invert {
+        ops::invert(&mut image);
+    }
+    if plan.saturation != 0 {
+        ops::saturate(&mut image, plan.saturation);
+    }
+    if plan.color_space == ColorSpace::BlackWhite {
+        ops::greyscale(&mut image);
+    }
+
+    Ok(Rendered {
+        image,
+        icc_profile: decoded.icc_profile,
+        plan,
+    })
+}
+
+/// `or` then `flip`, as one symmetry (applied after the EXIF orientation).
+fn user_orientation(plan: &Plan) -> Orientation {
+    let flip = Orientation::flip(
+        plan.flip.is_some_and(|f| f.horizontal()),
+        plan.flip.is_some_and(|f| f.vertical()),
+    );
+    Orientation::rotate_cw(plan.rotation.degrees())
+        .unwrap_or(Orientation::Identity)
+        .then(flip)
+}
+
+/// The decoded image in stored orientation, and how it relates to the oriented full-size
+/// source the plan speaks of.
+struct Stored<'a> {
+    image: &'a Image,
+    full_width: u32,
+    full_height: u32,
+    exif: Orientation,
+}
+
+impl Stored<'_> {
+    /// A rectangle of the oriented full-size source, in the decoded image's pixels (the
+    /// decoder may have shrunk it on load by a different factor per axis after rounding up).
+    fn window(&self, r: PixelRect) -> SourceWindow {
+        let oriented = SourceWindow {
+            left: f64::from(r.x),
+            top: f64::from(r.y),
+            width: f64::from(r.width),
+            height: f64::from(r.height),
+        };
+        let s = self
+            .exif
+            .map_rect(oriented, self.full_width, self.full_height);
+        let fx = f64::from(self.image.width()) / f64::from(self.full_width.max(1));
+        let fy = f64::from(self.image.height()) / f64::from(self.full_height.max(1));
+        let clamp = |v: f64, max: u32| v.clamp(0.0, f64::from(max));
+        let left = clamp(s.left * fx, self.image.width());
+        let top = clamp(s.top * fy, self.image.height());
+        SourceWindow {
+            left,
+            top,
+            width: (clamp((s.left + s.width) * fx, self.image.width()) - left)
+                .max(f64::MIN_POSITIVE),
+            height: (clamp((s.top + s.height) * fy, self.image.height()) - top)
+                .max(f64::MIN_POSITIVE),
+        }
+    }
+}
+
+/// Moves the crop window to where a preview of the (rect-cropped, rotated, flipped) image
+/// has the most detail. The window's size is the plan's; only its position changes.
+fn place_by_entropy(stored: &Stored<'_>, plan: &Plan) -> Result<Plan, Error> {
+    let (ow, oh) = plan.oriented_size;
+    let long = ow.max(oh).max(1);
+    let scale = f64::from(ENTROPY_PREVIEW_SIDE.min(long)) / f64::from(long);
+    let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+    let (pw, ph) = (side(ow), side(oh));
+
+    let total = stored.exif.then(user_orientation(plan));
+    let (tw, th) = if total.swaps_axes() {
+        (ph, pw)
+    } else {
+        (pw, ph)
+    };
+    let preview = ops::resize(
+        stored.image,
+        stored.window(plan.rect),
+        tw,
+        th,
+        Filter::Bilinear,
+    )?;
+    let preview = total.apply_owned(preview)?;
+
+    let win = plan.crop_window;
+    let ww = ((f64::from(win.width) * scale).round() as u32).clamp(1, pw);
+    let wh = ((f64::from(win.height) * scale).round() as u32).clamp(1, ph);
+    let (px, py) = ops::entropy_offset(&preview, ww, wh)?;
+    let x = (f64::from(px) / scale).round() as u32;
+    let y = (f64::from(py) / scale).round() as u32;
+    Ok(plan.with_crop_offset(x, y))
+}

@@ -1,0 +1,214 @@
+//! `transform`: image bytes and a [`TransformSpec`] in, encoded bytes and HTTP facts out.
+
+use serde::Serialize;
+
+use crate::codec::{self, EncodeOptions};
+use crate::params::{Color, TransformSpec};
+use crate::pipeline::{self, ops};
+use crate::pixels::PixelLayout;
+use crate::plan::{self, SourceFacts};
+use crate::{Error, ImageFormat, Limits};
+
+/// Options of a transform that do not come from the query string.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct TransformOptions {
+    /// Resource limits. Default: [`Limits::default`].
+    pub limits: Limits,
+    /// The formats the client accepts (from its `Accept` header), for `auto=format`.
+    /// Default: none (so `auto=format` keeps `fm` or the source format).
+    pub accept: Vec<ImageFormat>,
+    /// The file name offered for `dl`/`dlRaw` when the query gives none, without extension.
+    /// Default: `image`.
+    pub download_name: Option<String>,
+}
+
+impl TransformOptions {
+    /// Options with the given limits and accepted formats.
+    pub fn new(limits: Limits, accept: Vec<ImageFormat>) -> Self {
+        TransformOptions {
+            limits,
+            accept,
+            download_name: None,
+        }
+    }
+}
+
+/// Parses an HTTP `Accept` header value into the image formats it names
+/// (`image/avif,image/webp,*/*` → AVIF, WebP). Wildcards name nothing.
+pub fn accepted_formats(accept: &str) -> Vec<ImageFormat> {
+    let mut out = Vec::new();
+    for part in accept.split(',') {
+        let mime = part.split(';').next().unwrap_or("").trim();
+        let format = match mime {
+            "image/avif" => ImageFormat::Avif,
+            "image/webp" => ImageFormat::Webp,
+            "image/png" => ImageFormat::Png,
+            "image/jpeg" => ImageFormat::Jpeg,
+            "image/gif" => ImageFormat::Gif,
+            _ => continue,
+        };
+        if !out.contains(&format) {
+            out.push(format);
+        }
+    }
+    out
+}
+
+/// The result of a transform: the body and the response headers that go with it.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Output {
+    /// The response body: encoded image, JSON facts (`fm=json`) or the original (`dlRaw`).
+    pub bytes: Vec<u8>,
+    /// The image format of the output (for `fm=json`: of the image it describes).
+    pub format: ImageFormat,
+    /// Output width in pixels.
+    pub width: u32,
+    /// Output height in pixels.
+    pub height: u32,
+    /// `Content-Type` header value.
+    pub content_type: String,
+    /// `Content-Disposition` header value, for `dl`/`dlRaw`.
+    pub content_disposition: Option<String>,
+    /// Whether the response depends on the `Accept` header (`Vary: Accept`), i.e.
+    /// `auto=format` was asked for.
+    pub vary_accept: bool,
+}
+
+/// JSON facts about an output (`fm=json`).
+#[derive(Debug, Clone, Serialize)]
+pub struct OutputFacts {
+    /// Output width.
+    pub width: u32,
+    /// Output height.
+    pub height: u32,
+    /// The format the image would be served in.
+    pub format: ImageFormat,
+    /// Its content type.
+    pub content_type: &'static str,
+    /// Its size in bytes, encoded.
+    pub bytes: usize,
+    /// Frames in the output (always 1: animations are flattened to their first frame).
+    pub frames: u32,
+    /// Whether the output has an alpha channel.
+    pub has_alpha: bool,
+}
+
+/// Transforms `input` (JPEG, PNG, WebP or GIF bytes) as `spec` says.
+///
+/// The header is read and checked against the limits before anything else; the output size
+/// is [`plan::plan`]'s for the same source, exactly.
+pub fn transform(
+    input: &[u8],
+    spec: &TransformSpec,
+    options: &TransformOptions,
+) -> Result<Output, Error> {
+    let limits = &options.limits;
+    let info = codec::probe(input, limits)?;
+    let facts = SourceFacts {
+        width: info.width,
+        height: info.height,
+        has_alpha: info.has_alpha,
+        frames: info.frames,
+        format: info.format,
+    };
+    let plan = plan::plan(&facts, spec, limits)?;
+    let base_name = options.download_name.as_deref().unwrap_or("image");
+
+    if let Some(raw_name) = &spec.download_raw {
+        return Ok(Output {
+            bytes: input.to_vec(),
+            format: info.format,
+            width: info.width,
+            height: info.height,
+            content_type: info.format.mime_type().to_owned(),
+            content_disposition: Some(content_disposition(raw_name, base_name, info.format)),
+            vary_accept: false,
+        });
+    }
+
+    let rendered = pipeline::render(input, &info, &plan, limits)?;
+    let format = plan.negotiate_format(&options.accept);
+    let mut image = rendered.image;
+    if image.layout() == PixelLayout::Rgba8 && (!format.supports_alpha() || ops::is_opaque(&image))
+    {
+        let bg = plan.background;
+        let opaque = if bg.is_opaque() || format.supports_alpha() {
+            bg
+        } else {
+            Color::WHITE
+        };
+        image = ops::flatten(&image, [opaque.r, opaque.g, opaque.b])?;
+    }
+    let encoded = codec::encode(
+        &image,
+        format,
+        &EncodeOptions {
+            quality: plan.encoding.quality,
+            progressive: plan.encoding.progressive,
+            icc_profile: rendered.icc_profile,
+        },
+    )?;
+
+    let content_disposition = spec
+        .download
+        .as_deref()
+        .map(|name| content_disposition(name, base_name, format));
+    let (bytes, content_type) = if plan.encoding.json {
+        let facts = OutputFacts {
+            width: image.width(),
+            height: image.height(),
+            format,
+            content_type: format.mime_type(),
+            bytes: encoded.len(),
+            frames: 1,
+            has_alpha: image.layout().has_alpha(),
+        };
+        let json = serde_json::to_vec(&facts).map_err(|e| {
+            Error::Codec(codec::CodecError::Internal {
+                format,
+                detail: format!("serializing output facts: {e}"),
+            })
+        })?;
+        (json, "application/json".to_owned())
+    } else {
+        (encoded, format.mime_type().to_owned())
+    };
+    Ok(Output {
+        bytes,
+        format,
+        width: image.width(),
+        height: image.height(),
+        content_type,
+        content_disposition,
+        vary_accept: plan.encoding.auto_format,
+    })
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` for a download name from the query.
+///
+/// An empty name or `true` (what the Sanity client sends for a download without a name)
+/// gives `<default>.<ext>`. The quoted ASCII form drops anything that could break the header
+/// or name a path (control characters, quotes, backslashes, slashes) and replaces other
+/// non-ASCII characters with `_`; the RFC 5987 form carries the full UTF-8 name.
+pub fn content_disposition(name: &str, default: &str, format: ImageFormat) -> String {
+    let name = match name.trim() {
+        "" | "true" => format!("{default}.{}", format.extension()),
+        n => n.to_owned(),
+    };
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/'))
+        .collect();
+    let ascii: String = cleaned
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let mut header = format!("attachment; filename=\"{ascii}\"");
+    if ascii != cleaned {
+        let encoded = crate::params::encode_component(&cleaned);
+        header.push_str(&format!("; filename*=UTF-8''{encoded}"));
+    }
+    header
+}
