@@ -151,7 +151,7 @@ def main():
     cli = {"vipsthumbnail": cli_vipsthumbnail, "convert": cli_convert}
     unavailable = {}
     if not (cfg.bench_bin and os.path.exists(cfg.bench_bin)):
-        unavailable["pixform"] = "bench_workload not built (no pixform::transform)"
+        unavailable["pixform"] = "examples/bench_workload not built"
     has_cli_transform = False
     if cfg.pixform_bin and os.path.exists(cfg.pixform_bin):
         has_cli_transform = subprocess.run([cfg.pixform_bin, "transform", "--help"],

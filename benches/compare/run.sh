@@ -48,12 +48,9 @@ if [ ! -x "$venv/bin/python" ] || ! "$venv/bin/python" -c "import PIL" 2>/dev/nu
 fi
 pillow_label="$(cat "$venv/label" 2>/dev/null || echo Pillow) $("$venv/bin/python" -c 'import PIL; print(PIL.__version__)')"
 
-# pixform: the CLI, the codec-floor timer and (where pixform::transform exists) the in-process runner.
-(cd "$root" && cargo build -q --release --bin pixform --example codec_floor)
-bench_bin=""
-if (cd "$root" && cargo build -q --release --example bench_workload --features transform-api) 2>/dev/null; then
-  bench_bin="$CARGO_TARGET_DIR/release/examples/bench_workload"
-fi
+# pixform: the CLI, the in-process workload runner and the codec-floor timer.
+(cd "$root" && cargo build -q --release --bin pixform --example bench_workload --example codec_floor)
+bench_bin="$CARGO_TARGET_DIR/release/examples/bench_workload"
 
 exec python3 "$here/compare.py" --corpus "$corpus" --rounds "$rounds" --peers-dir "$PEERS_DIR" \
   --pillow-python "$venv/bin/python" --pillow-label "$pillow_label" \
