@@ -42,7 +42,8 @@ const CASES: &[(&str, Result<&str, &str>)] = &[
     // Errors name the key, the value and what was expected.
     ("q=101", Err("q: expected an integer 0–100, got \"101\"")),
     ("q=-1", Err("q: expected an integer 0–100, got \"-1\"")),
-    ("w=+5", Err("w: expected an integer 1–8192, got \"+5\"")),
+    ("w=%2B5", Err("w: expected an integer 1–8192, got \"+5\"")),
+    ("w=+5", Err("w: expected an integer 1–8192, got \" 5\"")),
     ("w=%205", Err("w: expected an integer 1–8192, got \" 5\"")),
     ("w=1e3", Err("w: expected an integer 1–8192, got \"1e3\"")),
     ("w=0x10", Err("w: expected an integer 1–8192, got \"0x10\"")),

@@ -1,19 +1,19 @@
 //! Reading the facts and a small preview out of image bytes.
 //!
 //! This is the only file of the module that touches a decoder: everything else works on the
-//! [`Source`] it returns.
-
-use std::io::Cursor;
+//! [`Source`] it returns. JPEGs are decoded shrunk on load (DCT scaling) to the smallest size
+//! that still covers the preview; formats with alpha are decoded in full, because `isOpaque`
+//! speaks of every pixel.
 
 use fast_image_resize::FilterType;
-use image::metadata::Orientation;
-use image::{DynamicImage, ImageDecoder, ImageReader};
 
 use super::error::{internal, AnalyzeError};
 use super::resize::{fit_within, resize};
+use crate::codec::{self, CodecError, DecodeOptions};
 use crate::format::ImageFormat;
 use crate::limits::Limits;
-use crate::pixels::{Image, PixelLayout};
+use crate::pipeline::ops::{self, Orientation};
+use crate::pixels::Image;
 
 /// What analysis needs from a decoded image.
 #[derive(Debug)]
@@ -39,58 +39,50 @@ pub(crate) fn load(
     limits: &Limits,
     preview_side: u32,
 ) -> Result<Source, AnalyzeError> {
-    let decode_error = |e: image::ImageError| AnalyzeError::Decode {
+    if !matches!(
+        format,
+        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Webp | ImageFormat::Gif
+    ) {
+        return Err(AnalyzeError::UnsupportedFormat {
+            format: format.extension(),
+        });
+    }
+    let codec_error = |e: CodecError| AnalyzeError::Decode {
         format,
         message: e.to_string(),
     };
-    let image_format = match format {
-        ImageFormat::Jpeg => image::ImageFormat::Jpeg,
-        ImageFormat::Png => image::ImageFormat::Png,
-        ImageFormat::Webp => image::ImageFormat::WebP,
-        ImageFormat::Gif => image::ImageFormat::Gif,
-        other => {
-            return Err(AnalyzeError::UnsupportedFormat {
-                format: other.extension(),
-            })
-        }
-    };
-    let mut reader = ImageReader::with_format(Cursor::new(bytes), image_format);
-    let mut decoder_limits = image::Limits::default();
-    // 16 bytes per pixel covers the widest sample type (RGBA f32) plus the conversions below.
-    decoder_limits.max_alloc = Some(limits.max_source_pixels.saturating_mul(16));
-    reader.limits(decoder_limits);
-    let mut decoder = reader.into_decoder().map_err(decode_error)?;
-
-    let (width, height) = decoder.dimensions();
-    check_size(width, height, limits)?;
-    // A damaged EXIF block only loses the orientation, as browsers do.
-    let orientation = decoder.orientation().unwrap_or(Orientation::NoTransforms);
-    let has_alpha = decoder.color_type().has_alpha();
-
-    let full = DynamicImage::from_decoder(decoder).map_err(decode_error)?;
-    let is_opaque = !has_alpha || all_opaque(&full);
-    let (layout, pixels) = if has_alpha {
-        (PixelLayout::Rgba8, full.into_rgba8().into_raw())
+    let info = codec::probe(bytes, &Limits::none()).map_err(codec_error)?;
+    check_size(info.stored_width, info.stored_height, limits)?;
+    let scale_denom = if format == ImageFormat::Jpeg {
+        let long = info.stored_width.max(info.stored_height);
+        [8u8, 4, 2]
+            .into_iter()
+            .find(|d| long.div_ceil(u32::from(*d)) >= preview_side)
+            .unwrap_or(1)
     } else {
-        (PixelLayout::Rgb8, full.into_rgb8().into_raw())
+        1
     };
-    let full = Image::from_vec(width, height, layout, pixels).map_err(|e| internal("decode", e))?;
-    let (pw, ph) = fit_within(width, height, preview_side);
-    let small = resize(&full, pw, ph, FilterType::Bilinear)?;
-    drop(full);
-    let preview = orient(small, orientation)?;
+    let decoded = codec::decode(
+        bytes,
+        limits,
+        &DecodeOptions {
+            scale_denom,
+            to_srgb: true,
+        },
+    )
+    .map_err(codec_error)?;
+    let is_opaque = !info.has_alpha || ops::is_opaque(&decoded.image);
+    let (pw, ph) = fit_within(decoded.image.width(), decoded.image.height(), preview_side);
+    let small = resize(&decoded.image, pw, ph, FilterType::Bilinear)?;
+    drop(decoded.image);
+    let orientation = Orientation::from_exif(decoded.orientation).unwrap_or_default();
+    let preview = orientation
+        .apply_owned(small)
+        .map_err(|e| internal("orient", e))?;
     Ok(Source {
-        width: if swaps_sides(orientation) {
-            height
-        } else {
-            width
-        },
-        height: if swaps_sides(orientation) {
-            width
-        } else {
-            height
-        },
-        has_alpha,
+        width: info.width,
+        height: info.height,
+        has_alpha: info.has_alpha,
         is_opaque,
         preview,
     })
@@ -115,51 +107,6 @@ fn check_size(width: u32, height: u32, limits: &Limits) -> Result<(), AnalyzeErr
         return Err(too_large("max_source_pixels"));
     }
     Ok(())
-}
-
-fn swaps_sides(orientation: Orientation) -> bool {
-    matches!(
-        orientation,
-        Orientation::Rotate90
-            | Orientation::Rotate270
-            | Orientation::Rotate90FlipH
-            | Orientation::Rotate270FlipH
-    )
-}
-
-fn all_opaque(image: &DynamicImage) -> bool {
-    match image {
-        DynamicImage::ImageLumaA8(b) => b.pixels().all(|p| p.0[1] == u8::MAX),
-        DynamicImage::ImageRgba8(b) => b.pixels().all(|p| p.0[3] == u8::MAX),
-        DynamicImage::ImageLumaA16(b) => b.pixels().all(|p| p.0[1] == u16::MAX),
-        DynamicImage::ImageRgba16(b) => b.pixels().all(|p| p.0[3] == u16::MAX),
-        DynamicImage::ImageRgba32F(b) => b.pixels().all(|p| p.0[3] >= 1.0),
-        _ => true,
-    }
-}
-
-/// Applies the EXIF orientation to the (small) preview.
-fn orient(image: Image, orientation: Orientation) -> Result<Image, AnalyzeError> {
-    if orientation == Orientation::NoTransforms {
-        return Ok(image);
-    }
-    let (w, h, layout) = (image.width(), image.height(), image.layout());
-    let mut dynamic = match layout {
-        PixelLayout::Rgb8 => {
-            image::RgbImage::from_raw(w, h, image.into_vec()).map(DynamicImage::from)
-        }
-        PixelLayout::Rgba8 => {
-            image::RgbaImage::from_raw(w, h, image.into_vec()).map(DynamicImage::from)
-        }
-    }
-    .ok_or_else(|| internal("orient", "preview buffer size mismatch"))?;
-    dynamic.apply_orientation(orientation);
-    let (w, h) = (dynamic.width(), dynamic.height());
-    let data = match layout {
-        PixelLayout::Rgb8 => dynamic.into_rgb8().into_raw(),
-        PixelLayout::Rgba8 => dynamic.into_rgba8().into_raw(),
-    };
-    Image::from_vec(w, h, layout, data).map_err(|e| internal("orient", e))
 }
 
 #[cfg(test)]

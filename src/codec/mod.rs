@@ -22,6 +22,7 @@ mod error;
 mod exif;
 mod header;
 mod info;
+mod jpeg_dc;
 mod orient;
 
 pub use decode::{decode, scaled_size, DecodeOptions, Decoded};
@@ -29,6 +30,7 @@ pub use encode::{encode, EncodeOptions};
 pub use error::CodecError;
 pub use exif::orientation_from_exif;
 pub use info::{ColorModel, SourceInfo};
+pub use jpeg_dc::{decode_dc, decode_dc_only, scan_script, ScanSummary};
 pub use orient::apply_orientation;
 
 use crate::format::ImageFormat;

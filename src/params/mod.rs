@@ -22,6 +22,6 @@ mod value;
 mod values;
 
 pub use error::ParamError;
-pub use query::{decode_component, encode_component, split_query};
+pub use query::{decode_component, encode_component, encode_query_component, split_query};
 pub use spec::{rect, TransformSpec};
 pub use values::*;

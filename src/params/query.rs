@@ -59,14 +59,22 @@ pub fn decode_component(raw: &str) -> Result<String, ParamError> {
     })
 }
 
-/// Percent-encodes a key or value for the canonical query: everything but RFC 3986's
-/// unreserved characters (`A–Z a–z 0–9 - . _ ~`) is escaped, so the result is the same
-/// whichever way the input was encoded.
+/// Everything but RFC 3986's unreserved characters (`A–Z a–z 0–9 - . _ ~`).
+const NOT_UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes text with everything but RFC 3986's unreserved characters escaped, so the
+/// result is the same whichever way the input was encoded.
 pub fn encode_component(s: &str) -> String {
-    const RESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'-')
-        .remove(b'.')
-        .remove(b'_')
-        .remove(b'~');
-    percent_encoding::utf8_percent_encode(s, RESERVED).to_string()
+    percent_encoding::utf8_percent_encode(s, NOT_UNRESERVED).to_string()
+}
+
+/// Percent-encodes a key or value of the canonical query: as [`encode_component`], but commas
+/// stay literal (`rect=0,0,10,10`, `crop=top,left`), as image URLs write them.
+pub fn encode_query_component(s: &str) -> String {
+    const QUERY: &percent_encoding::AsciiSet = &NOT_UNRESERVED.remove(b',');
+    percent_encoding::utf8_percent_encode(s, QUERY).to_string()
 }

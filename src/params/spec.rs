@@ -5,7 +5,7 @@ use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use super::error::{shorten, ParamError};
-use super::query::{encode_component, split_query};
+use super::query::{encode_query_component, split_query};
 use super::registry::{def, lookup, ParamId, PARAMS};
 use super::value::{parse_value, Value};
 use super::values::*;
@@ -329,7 +329,12 @@ impl fmt::Display for TransformSpec {
             if i > 0 {
                 f.write_str("&")?;
             }
-            write!(f, "{}={}", encode_component(k), encode_component(&v))?;
+            write!(
+                f,
+                "{}={}",
+                encode_query_component(k),
+                encode_query_component(&v)
+            )?;
         }
         Ok(())
     }

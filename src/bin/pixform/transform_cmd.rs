@@ -44,16 +44,14 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
         }
         bar
     });
-    let mut failures = 0usize;
-    for input in inputs {
+    let one = |input: &String| -> bool {
         let input = Path::new(input);
         if let Some(bar) = &bar {
             bar.set_message(input.display().to_string());
         }
-        let stem = input.file_stem().unwrap_or_default();
-        let target = args.output.join(stem);
-        if let Err(e) = transform_file(input, &target, &spec, &options) {
-            failures += 1;
+        let target = args.output.join(input.file_stem().unwrap_or_default());
+        let result = transform_file(input, &target, &spec, &options);
+        if let Err(e) = &result {
             let line = format!("pixform: {e}");
             match &bar {
                 Some(bar) => bar.println(line),
@@ -63,7 +61,15 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
         if let Some(bar) = &bar {
             bar.inc(1);
         }
-    }
+        result.is_err()
+    };
+    #[cfg(feature = "parallel")]
+    let failures = {
+        use rayon::prelude::*;
+        inputs.par_iter().filter(|i| one(i)).count()
+    };
+    #[cfg(not(feature = "parallel"))]
+    let failures = inputs.iter().filter(|i| one(i)).count();
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

@@ -21,7 +21,7 @@ pub struct DecodeOptions {
     /// directly at [`scaled_size`] = `ceil(W/d) × ceil(H/d)` of its *stored* size (swap the
     /// sides for EXIF orientations 5..=8). Other formats ignore it and decode at full size;
     /// any other value is treated as 1. Progressive JPEGs gain little from it (every scan is
-    /// still entropy-decoded; measured slower than a full-size zune-jpeg decode on j8), so a
+    /// still entropy-decoded; j8 measured 136 ms at 1/4 against 147 ms at full size), so a
     /// planner may prefer 1 for them. Default: 1.
     pub scale_denom: u8,
     /// Convert pixels from an embedded RGB ICC profile to sRGB. With `false` the profile is

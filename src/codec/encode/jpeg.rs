@@ -22,11 +22,10 @@ pub(super) fn encode(
     );
     let mut out = Vec::new();
     let mut enc = Encoder::new(&mut out, quality.clamp(1, 100));
-    // 4:2:0 as libjpeg's default and every peer. Optimized Huffman tables stay off: zune-jpeg
-    // 0.5 (our full-size decoder, and `image`'s) decodes jpeg-encoder 0.7's optimized 4:2:0
-    // output with wrong colours (tests/codec.rs round trip), so the standard tables are used.
+    // 4:2:0 as libjpeg's default and every peer; optimized Huffman tables as sharp's
+    // `optimiseCoding` (≈ 5–10 % smaller for ≈ 1 ms at 800 px).
     enc.set_sampling_factor(SamplingFactor::R_4_2_0);
-    enc.set_optimized_huffman_tables(false);
+    enc.set_optimized_huffman_tables(true);
     enc.set_progressive(progressive);
     if let Some(icc) = icc {
         enc.add_icc_profile(icc).map_err(err)?;

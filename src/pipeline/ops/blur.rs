@@ -1,7 +1,7 @@
 //! Gaussian blur (`blur=n` gives σ = n / 10 output pixels).
 //!
-//! Two `libblur` kernels, chosen by σ, both with clamped edges (the border pixel repeats, so
-//! borders neither darken nor wrap):
+//! Three paths, chosen by σ, all built on `libblur` with clamped edges (the border pixel
+//! repeats, so borders neither darken nor wrap):
 //!
 //! * σ ≤ [`EXACT_MAX_SIGMA`]: a true separable gaussian (fixed-point, kernel radius ⌈3σ⌉);
 //!   cost grows with σ (≈ 4–5 ms at σ = 5 on 1200×675).
@@ -51,7 +51,7 @@ fn channels(layout: PixelLayout) -> FastBlurChannels {
     }
 }
 
-pub(crate) fn check_sigma(op: &'static str, sigma: f32) -> Result<(), OpsError> {
+fn check_sigma(op: &'static str, sigma: f32) -> Result<(), OpsError> {
     if sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma) {
         Ok(())
     } else {

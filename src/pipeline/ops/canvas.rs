@@ -74,10 +74,14 @@ pub fn place(
         PixelLayout::Rgba8
     };
     let mut data = buffer::with_capacity(OP, canvas_width, canvas_height, layout)?;
+    // One row pixel by pixel, then whole-row copies (memcpy) for the rest.
     let fill = &background[..layout.channels()];
-    let pixels = buffer::checked_len(OP, canvas_width, canvas_height, layout)? / layout.channels();
-    for _ in 0..pixels {
+    for _ in 0..canvas_width {
         data.extend_from_slice(fill);
+    }
+    let row_len = data.len();
+    for _ in 1..canvas_height {
+        data.extend_from_within(..row_len);
     }
     // The part of the image that lands on the canvas, in image and canvas coordinates.
     let span = |offset: i64, len: u32, canvas: u32| -> Option<(usize, usize, usize)> {

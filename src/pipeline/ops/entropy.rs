@@ -171,9 +171,13 @@ mod tests {
         Image::from_vec(w, h, PixelLayout::Rgb8, data).unwrap()
     }
 
+    /// Width, height (or left, top, width, height).
+    type Size = (u32, u32);
+    type Rect = (u32, u32, u32, u32);
+
     #[test]
     fn window_sizes() {
-        let cases: [((u32, u32, u32, u32), Option<(u32, u32)>); 6] = [
+        let cases: [(Rect, Option<Size>); 6] = [
             ((300, 450, 100, 100), Some((300, 300))),
             ((300, 450, 600, 600), Some((300, 300))),
             ((800, 600, 16, 9), Some((800, 450))),
@@ -200,7 +204,7 @@ mod tests {
 
     #[test]
     fn window_goes_to_the_detail() {
-        let cases: [(Image, (u32, u32), (u32, u32, u32, u32)); 4] = [
+        let cases: [(Image, Size, Rect); 4] = [
             (image(200, 100, |x, _| x >= 100), (1, 1), (100, 0, 100, 100)),
             (image(200, 100, |x, _| x < 60), (1, 1), (0, 0, 100, 100)),
             (image(90, 200, |_, y| y >= 150), (9, 10), (0, 100, 90, 100)),

@@ -356,7 +356,8 @@ mod tests {
     fn each_orientation_moves_corners_as_exif_says() {
         // Stored 3x2 image; where does the stored top-left pixel (0,0) land, and the size?
         let img = numbered(3, 2, PixelLayout::Rgb8);
-        let cases: [(u8, (u32, u32), (u32, u32)); 8] = [
+        type Point = (u32, u32);
+        let cases: [(u8, Point, Point); 8] = [
             (1, (3, 2), (0, 0)),
             (2, (3, 2), (2, 0)),
             (3, (3, 2), (2, 1)),
@@ -453,6 +454,64 @@ mod tests {
                     "{o:?} {l},{t},{rw},{rh}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn resizing_before_orienting_matches_orienting_first() {
+        use super::super::resize::{resize, Filter};
+        let (w, h) = (40u32, 24u32);
+        // Smooth ramps: resampling rounds the same way in any direction, within 1.
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                data.extend_from_slice(
+                    &[x * 6, y * 10, x * 3 + y * 4, 255 - x * 2].map(|v| v as u8),
+                );
+            }
+        }
+        let img = Image::from_vec(w, h, PixelLayout::Rgba8, data).unwrap();
+        let rect = SourceWindow {
+            left: 2.5,
+            top: 3.0,
+            width: 15.0,
+            height: 30.25,
+        };
+        for o in Orientation::ALL {
+            let (ow, oh) = o.oriented_size(w, h);
+            let rect = if o.swaps_axes() {
+                rect
+            } else {
+                SourceWindow {
+                    width: rect.height,
+                    height: rect.width,
+                    ..rect
+                }
+            };
+            assert!(
+                rect.left + rect.width <= f64::from(ow) && rect.top + rect.height <= f64::from(oh)
+            );
+            let (dw, dh) = (7, 11);
+            let first = resize(&o.apply(&img).unwrap(), rect, dw, dh, Filter::Lanczos3).unwrap();
+            let (sw, sh) = if o.swaps_axes() { (dh, dw) } else { (dw, dh) };
+            let small = resize(&img, o.map_rect(rect, w, h), sw, sh, Filter::Lanczos3).unwrap();
+            let after = o.apply(&small).unwrap();
+            assert_eq!((after.width(), after.height()), (dw, dh));
+            // Mirrors commute exactly; a transpose swaps which axis is filtered first, and each
+            // order rounds its intermediate on its own (±1 each).
+            let diffs: Vec<u8> = after
+                .data()
+                .iter()
+                .zip(first.data())
+                .map(|(a, b)| a.abs_diff(*b))
+                .collect();
+            let max = diffs.iter().copied().max().unwrap_or(0);
+            let mean = diffs.iter().map(|&d| f64::from(d)).sum::<f64>() / diffs.len() as f64;
+            let exact = !o.swaps_axes() && max == 0;
+            assert!(
+                exact || (o.swaps_axes() && max <= 2 && mean <= 0.1),
+                "{o:?}: max {max}, mean {mean}"
+            );
         }
     }
 

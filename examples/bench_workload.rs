@@ -1,0 +1,53 @@
+//! In-process timing of `pixform::transform` for the comparison script (benches/compare).
+//!
+//! `bench_workload --query 'w=800' [--passes N] FILE…` reads the files, runs one warm-up pass
+//! and N timed passes (default 3) of `pixform::transform` over them in this thread, and prints
+//! one JSON line: `{"tool", "query", "n_images", "pass_ms": [...], "out_bytes": {...}}`.
+
+use std::time::Instant;
+
+use pixform::TransformSpec;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut query, mut passes, mut files) = (String::new(), 3usize, Vec::new());
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--query" => query = args.next().expect("--query needs a value"),
+            "--passes" => {
+                passes = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .expect("--passes needs a number")
+            }
+            _ => files.push(a),
+        }
+    }
+    let spec = TransformSpec::from_query(&query).expect("valid query");
+    let options = pixform::TransformOptions::default();
+    let inputs: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| (f.clone(), std::fs::read(f).expect("read input")))
+        .collect();
+    let mut out_bytes = Vec::new();
+    for (name, bytes) in &inputs {
+        let out = pixform::transform(bytes, &spec, &options).expect("transform");
+        let base = name.rsplit('/').next().unwrap_or(name);
+        out_bytes.push(format!("\"{base}\": {}", out.bytes.len()));
+    }
+    let mut pass_ms = Vec::new();
+    for _ in 0..passes {
+        let t = Instant::now();
+        for (_, bytes) in &inputs {
+            let out = pixform::transform(bytes, &spec, &options).expect("transform");
+            std::hint::black_box(out);
+        }
+        pass_ms.push(format!("{:.3}", t.elapsed().as_secs_f64() * 1e3));
+    }
+    println!(
+        "{{\"tool\": \"pixform\", \"query\": {query:?}, \"n_images\": {}, \"pass_ms\": [{}], \"out_bytes\": {{{}}}}}",
+        inputs.len(),
+        pass_ms.join(", "),
+        out_bytes.join(", ")
+    );
+}

@@ -1,0 +1,95 @@
+//! The codec floor of a workload: decode at the plan's shrink-on-load scale plus encode of an
+//! image of the output size, with pixform's own codec (the resize and other pixel work
+//! excluded). For progressive JPEGs planned at 1/8 it also times the DC-only decode.
+//!
+//! `codec_floor [--query 'w=800'] [--passes N] FILE…` prints one JSON line with the median
+//! ms per image of each part over N passes (default 5).
+
+use std::time::Instant;
+
+use pixform::codec::{self, DecodeOptions, EncodeOptions};
+use pixform::pipeline::ops::{resize, Filter, SourceWindow};
+use pixform::plan::{plan, SourceFacts};
+use pixform::{Limits, TransformSpec};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let (mut query, mut passes, mut files) = ("w=800".to_string(), 5usize, Vec::new());
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--query" => query = args.next().expect("--query needs a value"),
+            "--passes" => {
+                passes = args
+                    .next()
+                    .and_then(|p| p.parse().ok())
+                    .expect("--passes needs a number")
+            }
+            _ => files.push(a),
+        }
+    }
+    let spec = TransformSpec::from_query(&query).expect("valid query");
+    let limits = Limits::default();
+    let (mut decode_ms, mut encode_ms, mut dc_ms) = (vec![], vec![], vec![]);
+    let mut scales = Vec::new();
+    for _ in 0..passes {
+        let (mut d, mut e, mut dc) = (0.0, 0.0, 0.0);
+        scales.clear();
+        for f in &files {
+            let bytes = std::fs::read(f).expect("read input");
+            let info = codec::probe(&bytes, &limits).expect("probe");
+            let facts = SourceFacts {
+                width: info.width,
+                height: info.height,
+                has_alpha: info.has_alpha,
+                frames: info.frames,
+                format: info.format,
+            };
+            let p = plan(&facts, &spec, &limits).expect("plan");
+            let denom = p.decoder.jpeg_scale_denom;
+            scales.push(denom);
+            let opts = DecodeOptions {
+                scale_denom: denom,
+                to_srgb: true,
+            };
+            let t = Instant::now();
+            let decoded = codec::decode(&bytes, &limits, &opts).expect("decode");
+            d += t.elapsed().as_secs_f64() * 1e3;
+            if denom == 8 && info.progressive {
+                let t = Instant::now();
+                std::hint::black_box(codec::decode_dc(&bytes, &limits, true).expect("dc"));
+                dc += t.elapsed().as_secs_f64() * 1e3;
+            }
+            let img = decoded.image;
+            let full = SourceWindow::full(img.width(), img.height());
+            let (w, h) = if decoded.orientation >= 5 {
+                (p.height, p.width)
+            } else {
+                (p.width, p.height)
+            };
+            let small = resize(&img, full, w, h, Filter::Lanczos3).expect("resize");
+            let eo = EncodeOptions {
+                quality: p.encoding.quality,
+                ..EncodeOptions::default()
+            };
+            let t = Instant::now();
+            std::hint::black_box(codec::encode(&small, p.encoding.format, &eo).expect("encode"));
+            e += t.elapsed().as_secs_f64() * 1e3;
+        }
+        let n = files.len().max(1) as f64;
+        decode_ms.push(d / n);
+        encode_ms.push(e / n);
+        dc_ms.push(dc / n);
+    }
+    let (d, e) = (median(decode_ms), median(encode_ms));
+    println!(
+        "{{\"query\": {query:?}, \"n_images\": {}, \"scale_denoms\": {scales:?}, \"decode_ms\": {d:.2}, \"encode_ms\": {e:.2}, \"floor_ms\": {:.2}, \"dc_only_decode_ms_per_image_of_set\": {:.2}}}",
+        files.len(),
+        d + e,
+        median(dc_ms)
+    );
+}
