@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 testdata=../testdata
-targets=(query_plan spec_roundtrip url_roundtrip transform)
+targets=(query_plan spec_roundtrip url_roundtrip transform jpeg_dc)
 for t in "${targets[@]}"; do mkdir -p "corpus/$t"; done
 
 # next TARGET: the path of TARGET's next seed. Seeds are numbered in a fixed order, so a
@@ -42,6 +42,13 @@ while IFS= read -r image; do
     done
 done < <(find "$testdata/" -type f \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.gif' \
     -o -iname '*.webp' -o -path '*/bad/*' \) -size -256k | sort)
+
+# JPEGs for the DC-only decoder, as they are and with a byte appended after the end-of-image
+# marker (its parity selects sRGB conversion).
+while IFS= read -r image; do
+    next jpeg_dc && cp "$image" "$seed"
+    next jpeg_dc && { cat "$image"; printf '\n'; } >"$seed"
+done < <(find "$testdata/" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) -size -256k | sort)
 
 # Saved regressions, each into its own target.
 for t in "${targets[@]}"; do

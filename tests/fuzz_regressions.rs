@@ -18,6 +18,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("spec_roundtrip", fuzz_checks::spec_roundtrip),
     ("url_roundtrip", fuzz_checks::url_roundtrip),
     ("transform", fuzz_checks::transform),
+    ("jpeg_dc", fuzz_checks::jpeg_dc),
 ];
 
 #[test]

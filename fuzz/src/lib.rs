@@ -2,7 +2,7 @@
 //! includes this file too, so `cargo test` replays saved inputs through exactly the code the
 //! fuzzer ran. Each function panics when an invariant breaks; errors are fine.
 
-use pixform::codec::probe;
+use pixform::codec::{decode, decode_dc, probe, DecodeOptions};
 use pixform::params::ParamError;
 use pixform::plan::{plan, Plan, SourceFacts};
 use pixform::url::{parse_image_url, ImageResource, ParsedImageUrl};
@@ -214,4 +214,30 @@ pub fn transform(data: &[u8]) {
         (planned.width, planned.height)
     );
     assert!(!output.bytes.is_empty());
+}
+
+/// Target `jpeg_dc`: the DC-only 1/8 JPEG decoder against the full decoder at 1/8. Where both
+/// succeed they must give the same pixels, orientation and kept ICC profile. The last byte
+/// chooses sRGB conversion (even: convert), as bytes after the end-of-image marker are ignored.
+pub fn jpeg_dc(data: &[u8]) {
+    let to_srgb = data.last().is_some_and(|b| b % 2 == 0);
+    let limits = transform_limits();
+    let dc = decode_dc(data, &limits, to_srgb);
+    let full = decode(
+        data,
+        &limits,
+        &DecodeOptions {
+            scale_denom: 8,
+            to_srgb,
+        },
+    );
+    if let (Ok(dc), Ok(full)) = (&dc, &full) {
+        assert_eq!(
+            (dc.image.width(), dc.image.height(), dc.image.layout()),
+            (full.image.width(), full.image.height(), full.image.layout())
+        );
+        assert!(dc.image.data() == full.image.data(), "pixels differ");
+        assert_eq!(dc.orientation, full.orientation);
+        assert_eq!(dc.icc_profile, full.icc_profile);
+    }
 }
