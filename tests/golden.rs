@@ -27,31 +27,24 @@ struct Tol {
 }
 
 /// Lossless output (PNG) re-run: only SIMD-path rounding may differ between machines.
-const LOSSLESS: Tol = Tol {
-    mean: 0.5,
-    max: 16,
-};
+const LOSSLESS: Tol = Tol { mean: 0.5, max: 16 };
 /// Lossy output (JPEG/WebP/GIF palette): an encoder update may move artifacts around.
-const LOSSY: Tol = Tol {
-    mean: 2.5,
-    max: 64,
-};
+const LOSSY: Tol = Tol { mean: 2.5, max: 64 };
 /// Independent rendering from a PNG/GIF/WebP source: two Lanczos3 implementations
-/// (fixed-point vs float, different pass order).
-const INDEP: Tol = Tol {
-    mean: 1.0,
-    max: 24,
-};
+/// (fixed-point vs float, different pass order). Measured: mean ≤ 0.15, max ≤ 6.
+const INDEP: Tol = Tol { mean: 0.5, max: 16 };
 /// Independent rendering from a JPEG source: pixform decodes with DCT-domain downscaling
-/// (shrink-on-load) and another decoder; the reference decodes at full size.
-const INDEP_JPEG: Tol = Tol {
-    mean: 3.0,
-    max: 64,
-};
-/// Independent rendering of a lossy output (JPEG q75/WebP q75): encoder error on top.
+/// (shrink-on-load, here by 2 or 4) and another decoder; the reference decodes at full size.
+/// Measured: mean ≤ 1.4, max ≤ 28.
+const INDEP_JPEG: Tol = Tol { mean: 2.0, max: 48 };
+/// As [`INDEP_JPEG`] with a 1/8 DCT decode: every 8×8 block becomes one pixel (a box filter),
+/// the reference is Lanczos3 at full size. Measured: mean 2.9, max 28.
+const INDEP_DCT8: Tol = Tol { mean: 4.0, max: 64 };
+/// Independent rendering of a lossy output (JPEG q75/WebP q75): encoder error on top, mostly
+/// 4:2:0 chroma on saturated edges (the fig fixture's red bowl on grey: mean 4.7).
 const INDEP_LOSSY: Tol = Tol {
-    mean: 4.0,
-    max: 96,
+    mean: 6.0,
+    max: 128,
 };
 
 struct Case {
@@ -154,7 +147,7 @@ const CASES: &[Case] = &[
     case("fm_jpg_from_alpha",  MARS,    "w=120&fm=jpg&q=90",                                LOSSY,    Some(INDEP_LOSSY)),
     case("fm_gif",             FIG,     "w=80&fm=gif",                                      LOSSY,    None),
     case("progressive_source", SEEDING, "w=100&fm=png",                                     LOSSY,    Some(INDEP_JPEG)),
-    case("progressive_dc",     SEEDING, "w=30&fm=png",                                      LOSSY,    Some(INDEP_JPEG)),
+    case("progressive_dc",     SEEDING, "w=30&fm=png",                                      LOSSY,    Some(INDEP_DCT8)),
     case("webp_source",        FRIENDS, "w=80&fm=png",                                      LOSSLESS, Some(INDEP)),
     // frame=1 on an animated GIF.
     case("gif_frame1",         GIF,     "frame=1&fm=png",                                   LOSSLESS, Some(INDEP)),
@@ -192,7 +185,9 @@ fn check(case: &Case) -> Result<(), String> {
         let stored = if has_alpha {
             image::DynamicImage::ImageRgba8(actual.clone())
         } else {
-            image::DynamicImage::ImageRgb8(image::DynamicImage::ImageRgba8(actual.clone()).to_rgb8())
+            image::DynamicImage::ImageRgb8(
+                image::DynamicImage::ImageRgba8(actual.clone()).to_rgb8(),
+            )
         };
         stored
             .save(&reference_path)
@@ -206,12 +201,19 @@ fn check(case: &Case) -> Result<(), String> {
             )
         })?
         .to_rgba8();
-    compare(&format!("{}", case.name), &what, &expected, &actual, case.golden)?;
+    compare(
+        &format!("{}", case.name),
+        &what,
+        &expected,
+        &actual,
+        case.golden,
+    )?;
 
     if let Some(tol) = case.independent {
         // Entropy placement happens at execution: take the placed window from the renderer.
         let executed = if planned.entropy_crop {
-            let info = pixform::codec::probe(&input, &Limits::default()).map_err(|e| e.to_string())?;
+            let info =
+                pixform::codec::probe(&input, &Limits::default()).map_err(|e| e.to_string())?;
             pipeline::render(&input, &info, &planned, &Limits::default())
                 .map_err(|e| e.to_string())?
                 .plan
@@ -245,7 +247,11 @@ fn compare(
     actual: &RgbaImage,
     tol: Tol,
 ) -> Result<(), String> {
-    match diff(expected, actual) {
+    let found = diff(expected, actual);
+    if std::env::var_os("PIXFORM_GOLDEN_VERBOSE").is_some() {
+        eprintln!("{file_stem:32} {found:?}");
+    }
+    match found {
         Some(d) if d.mean <= tol.mean && d.max <= tol.max => Ok(()),
         found => {
             let files = write_failure(file_stem, expected, actual);
@@ -370,8 +376,12 @@ fn cli_plan_prints_every_case_size() {
         let info = pixform::codec::probe(&input, &Limits::default()).expect("probe");
         let planned = plan_for(&input, case.query);
         let mut cmd = std::process::Command::new(exe);
-        cmd.args(["plan", "--source", &format!("{}x{}", info.width, info.height)])
-            .args(["--format", info.format.extension(), case.query]);
+        cmd.args([
+            "plan",
+            "--source",
+            &format!("{}x{}", info.width, info.height),
+        ])
+        .args(["--format", info.format.extension(), case.query]);
         if info.has_alpha {
             cmd.arg("--alpha");
         }

@@ -79,13 +79,20 @@ pub fn decode_upright(bytes: &[u8]) -> DynamicImage {
     img
 }
 
-/// Per-channel absolute difference of two same-sized images (alpha included).
+/// Per-channel absolute difference of two same-sized images, on premultiplied values (the
+/// colour of a transparent pixel does not matter; alpha is compared as is).
 #[derive(Debug, Clone, Copy)]
 pub struct Diff {
     /// Mean over every channel of every pixel.
     pub mean: f64,
     /// Largest single-channel difference.
     pub max: u8,
+}
+
+fn premultiplied(p: &Rgba<u8>) -> [u8; 4] {
+    let a = u32::from(p[3]);
+    let c = |v: u8| ((u32::from(v) * a + 127) / 255) as u8;
+    [c(p[0]), c(p[1]), c(p[2]), p[3]]
 }
 
 /// The difference of `a` and `b`, or `None` when their sizes differ.
@@ -95,26 +102,31 @@ pub fn diff(a: &RgbaImage, b: &RgbaImage) -> Option<Diff> {
     }
     let mut sum = 0u64;
     let mut max = 0u8;
-    for (x, y) in a.as_raw().iter().zip(b.as_raw()) {
-        let d = x.abs_diff(*y);
-        sum += u64::from(d);
-        max = max.max(d);
+    for (p, q) in a.pixels().zip(b.pixels()) {
+        for (x, y) in premultiplied(p).into_iter().zip(premultiplied(q)) {
+            let d = x.abs_diff(y);
+            sum += u64::from(d);
+            max = max.max(d);
+        }
     }
-    let n = a.as_raw().len().max(1) as f64;
+    let n = (a.as_raw().len().max(1)) as f64;
     Some(Diff {
         mean: sum as f64 / n,
         max,
     })
 }
 
-/// A picture of the difference: each channel's absolute difference times 4, opaque.
+/// A picture of the difference: each premultiplied channel's difference (or alpha's, if
+/// larger) times 4, opaque.
 pub fn diff_image(a: &RgbaImage, b: &RgbaImage) -> RgbaImage {
     RgbaImage::from_fn(a.width(), a.height(), |x, y| {
         let p = a.get_pixel(x, y);
         let q = b.get_pixel(x, y);
+        let (p, q) = (premultiplied(p), premultiplied(q));
         let d = |i: usize| {
-            let alpha = p[3].abs_diff(q[3]);
-            p[i].abs_diff(q[i]).max(alpha).saturating_mul(4)
+            p[i].abs_diff(q[i])
+                .max(p[3].abs_diff(q[3]))
+                .saturating_mul(4)
         };
         Rgba([d(0), d(1), d(2), 255])
     })
