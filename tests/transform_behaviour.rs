@@ -123,7 +123,7 @@ fn disc_on_transparent_black() -> RgbaImage {
 #[test]
 fn transparent_png_to_jpeg_has_no_dark_fringe() {
     let src = png_bytes(&image::DynamicImage::ImageRgba8(disc_on_transparent_black()));
-    for query in ["w=40&fm=jpg&q=95", "w=23&fm=jpg&q=95"] {
+    for query in ["w=40&fm=jpg&q=95", "w=23&fm=jpg&q=95", "w=40&fm=png&bg=fff"] {
         let lossy = !query.contains("fm=png");
         let out = run(&src, query);
         let got = decode_rgba(&out.bytes);
@@ -163,6 +163,29 @@ fn transparent_png_to_jpeg_has_no_dark_fringe() {
         let limit = if lossy { 2.5 } else { 0.5 };
         assert!(d.mean <= limit, "{query}: {d:?} vs composite over white");
     }
+}
+
+/// An explicit opaque `bg` fills the transparent areas of an image with alpha, like the
+/// padding (imgix: "colors the background of padded or transparent images").
+#[test]
+fn opaque_bg_fills_transparency() {
+    let src = fixture(MARS);
+    for query in ["w=120&bg=336699&fm=png", "w=120&bg=336699&fm=webp&q=100"] {
+        let got = decode_rgba(&run(&src, query).bytes);
+        // The mars panorama's sky (top rows) is fully transparent.
+        let p = got.get_pixel(60, 2);
+        assert_eq!(p[3], 255, "{query}: sky pixel {p:?} still transparent");
+        for (c, want) in [0x33u8, 0x66, 0x99].into_iter().enumerate() {
+            assert!(p[c].abs_diff(want) <= 2, "{query}: sky pixel {p:?}");
+        }
+    }
+    // A translucent bg keeps the output translucent where the source is transparent.
+    let got = decode_rgba(&run(&src, "w=120&bg=80336699&fm=png").bytes);
+    let p = got.get_pixel(60, 2);
+    assert!(p[3].abs_diff(0x80) <= 1, "translucent bg: sky pixel {p:?}");
+    // Without bg, PNG keeps the transparency.
+    let got = decode_rgba(&run(&src, "w=120&fm=png").bytes);
+    assert_eq!(got.get_pixel(60, 2)[3], 0);
 }
 
 fn magic(bytes: &[u8]) -> ImageFormat {
