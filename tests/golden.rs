@@ -201,13 +201,7 @@ fn check(case: &Case) -> Result<(), String> {
             )
         })?
         .to_rgba8();
-    compare(
-        &format!("{}", case.name),
-        &what,
-        &expected,
-        &actual,
-        case.golden,
-    )?;
+    compare(case.name, &what, &expected, &actual, case.golden)?;
 
     if let Some(tol) = case.independent {
         // Entropy placement happens at execution: take the placed window from the renderer.
@@ -277,12 +271,25 @@ fn golden_cases() {
 }
 
 #[test]
-fn case_names_are_unique() {
+fn case_names_are_unique_and_every_reference_has_a_case() {
     let mut names: Vec<&str> = CASES.iter().map(|c| c.name).collect();
     names.sort_unstable();
     let before = names.len();
     names.dedup();
     assert_eq!(before, names.len(), "duplicate golden case names");
+    let dir = testdata("golden");
+    let mut stale = Vec::new();
+    for entry in std::fs::read_dir(&dir).expect("testdata/golden") {
+        let path = entry.expect("dir entry").path();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
+        if names.binary_search(&stem).is_err() {
+            stale.push(path.display().to_string());
+        }
+    }
+    assert!(stale.is_empty(), "references without a case: {stale:?}");
 }
 
 /// Where the crop window of each anchor lands, on the 240×160 fixture (independent of the
