@@ -59,11 +59,34 @@ pub fn run(input: &[u8], query: &str) -> Output {
     run_accepting(input, query, Vec::new())
 }
 
-/// Decodes an output (JPEG, PNG, WebP or GIF; first frame) with the `image` crate, as RGBA.
+/// Decodes an output (JPEG, PNG, WebP or GIF; first frame) independently of pixform's codec,
+/// as RGBA: JPEG with `jpeg-decoder` (the `image` crate's zune-jpeg mis-decodes some valid
+/// files, e.g. optimized-Huffman 4:2:0), everything else with the `image` crate.
 pub fn decode_rgba(bytes: &[u8]) -> RgbaImage {
+    if bytes.starts_with(&[0xFF, 0xD8]) {
+        return decode_jpeg_rgba(bytes);
+    }
     image::load_from_memory(bytes)
         .unwrap_or_else(|e| panic!("image crate cannot decode the output: {e}"))
         .to_rgba8()
+}
+
+fn decode_jpeg_rgba(bytes: &[u8]) -> RgbaImage {
+    let mut d = jpeg_decoder::Decoder::new(bytes);
+    let pixels = d
+        .decode()
+        .unwrap_or_else(|e| panic!("jpeg-decoder cannot decode the output: {e}"));
+    let info = d.info().expect("JPEG info after decoding");
+    let rgba: Vec<u8> = match info.pixel_format {
+        jpeg_decoder::PixelFormat::RGB24 => pixels
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        jpeg_decoder::PixelFormat::L8 => pixels.iter().flat_map(|&v| [v, v, v, 255]).collect(),
+        other => panic!("unexpected JPEG output pixel format {other:?}"),
+    };
+    RgbaImage::from_raw(u32::from(info.width), u32::from(info.height), rgba)
+        .expect("buffer matches the JPEG size")
 }
 
 /// Decodes a source with the `image` crate and turns it upright by its EXIF orientation.
