@@ -6,7 +6,7 @@
 //! pixels, and the decoder's buffer is the only full-size one.
 
 use crate::codec::{self, CodecError, DecodeOptions, Decoded, SourceInfo};
-use crate::params::ColorSpace;
+use crate::params::{Color, ColorSpace};
 use crate::pipeline::ops::{self, Filter, Orientation, SourceWindow};
 use crate::pixels::Image;
 use crate::plan::{PixelRect, Plan};
@@ -69,6 +69,19 @@ pub fn render(
             plan.height,
             i64::from(ox),
             i64::from(oy),
+            plan.background.to_rgba(),
+        )?;
+    } else if plan.has_alpha && plan.background != Color::TRANSPARENT && image.layout().has_alpha()
+    {
+        // An explicit `bg` also fills the transparent areas of the image, not only padding
+        // ("colors the background of padded or transparent images"). Without `bg` the
+        // background of an output with alpha is transparent, and this is skipped.
+        image = ops::place(
+            &image,
+            plan.width,
+            plan.height,
+            0,
+            0,
             plan.background.to_rgba(),
         )?;
     }
