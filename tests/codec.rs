@@ -277,6 +277,36 @@ fn jpeg_variants_decode() {
     }
 }
 
+/// An unknown JFIF major version: libjpeg-turbo warns, every decoder shows the picture.
+#[test]
+fn jpeg_with_unknown_jfif_version_decodes() {
+    let rgb = gradient(37, 23);
+    let mut bytes = jpeg_enc(&rgb, 37, 23, jpeg_encoder::ColorType::Rgb, false);
+    let jfif = bytes
+        .windows(5)
+        .position(|w| w == b"JFIF\0")
+        .expect("JFIF APP0");
+    bytes[jfif + 5] = 2;
+    for denom in [1u8, 2] {
+        let d = decode(
+            &bytes,
+            &Limits::default(),
+            &DecodeOptions {
+                scale_denom: denom,
+                ..Default::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("1/{denom}: {e}"));
+        assert_eq!(
+            (d.image.width(), d.image.height()),
+            scaled_size(37, 23, denom)
+        );
+        if denom == 1 {
+            assert_close(&d.image, &rgb, 2.0, 24, "JFIF 2.1");
+        }
+    }
+}
+
 #[test]
 fn cmyk_jpegs_decode_to_the_right_colours() {
     // Ink amounts (0 = no ink) and the naive RGB they give.

@@ -13,6 +13,11 @@
 //! * [`apply_orientation`] turns the decoded image upright (EXIF orientation 1..=8).
 //! * [`encode`] writes JPEG, PNG, WebP, GIF or AVIF, with no metadata but an optional ICC
 //!   profile.
+//!
+//! With the `turbojpeg` feature, JPEG decoding (grey and colour, every DCT scale) and JPEG
+//! encoding go through libjpeg-turbo 3 instead of the pure-Rust codecs: same sizes, same
+//! errors, pixels within the rounding differences of another IDCT. CMYK/YCCK files, and any
+//! file libjpeg-turbo reports damage in, are decoded by the pure-Rust decoders.
 
 mod bytes;
 mod color;
@@ -23,7 +28,11 @@ mod exif;
 mod header;
 mod info;
 mod jpeg_dc;
+#[cfg(feature = "turbojpeg")]
+mod jpeg_icc;
 mod orient;
+#[cfg(feature = "turbojpeg")]
+mod turbo;
 
 pub use decode::{decode, scaled_size, DecodeOptions, Decoded};
 pub use encode::{encode, EncodeOptions};

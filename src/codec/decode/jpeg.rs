@@ -50,6 +50,14 @@ pub(super) fn decode(
             format!("{scans} scans, expected at most {MAX_SCANS}"),
         ));
     }
+    #[cfg(feature = "turbojpeg")]
+    if super::super::turbo::decodes(header) {
+        // Any failure, even a mere libjpeg-turbo warning, goes to the pure-Rust decoder, which
+        // decides whether the file is corrupt.
+        if let Ok(decoded) = super::super::turbo::decode(bytes, header, opts.scale_denom) {
+            return Ok(decoded);
+        }
+    }
     decode_jpeg_decoder(bytes, header, opts.scale_denom)
 }
 
@@ -116,4 +124,150 @@ fn decode_jpeg_decoder(
         },
         icc,
     ))
+}
+
+#[cfg(all(test, feature = "turbojpeg"))]
+mod turbo_tests {
+    use super::super::super::header::read_header;
+    use super::super::super::turbo;
+    use super::*;
+    use crate::limits::Limits;
+
+    /// Mean and max absolute difference.
+    fn diff(a: &[u8], b: &[u8]) -> (f64, u8) {
+        assert_eq!(a.len(), b.len());
+        let sum: u64 = a
+            .iter()
+            .zip(b)
+            .map(|(x, y)| u64::from(x.abs_diff(*y)))
+            .sum();
+        let max = a.iter().zip(b).map(|(x, y)| x.abs_diff(*y)).max();
+        (sum as f64 / a.len().max(1) as f64, max.unwrap_or(0))
+    }
+
+    /// `d`×`d` block means of a `w`-wide RGB image (partial blocks at the edges averaged over
+    /// what they hold): what a DCT-scaled decode approximates.
+    fn box_down(rgb: &[u8], w: usize, h: usize, d: usize) -> Vec<u8> {
+        let (ow, oh) = (w.div_ceil(d), h.div_ceil(d));
+        let mut out = Vec::with_capacity(ow * oh * 3);
+        for by in 0..oh {
+            for bx in 0..ow {
+                let (mut sum, mut n) = ([0u32; 3], 0u32);
+                for y in by * d..((by + 1) * d).min(h) {
+                    for x in bx * d..((bx + 1) * d).min(w) {
+                        for (c, s) in sum.iter_mut().enumerate() {
+                            *s += u32::from(rgb[(y * w + x) * 3 + c]);
+                        }
+                        n += 1;
+                    }
+                }
+                out.extend(sum.iter().map(|s| ((s + n / 2) / n) as u8));
+            }
+        }
+        out
+    }
+
+    /// libjpeg-turbo and the pure-Rust decoders give the same size and nearly the same pixels
+    /// at every scale, on a baseline 4:2:2 and a progressive 4:2:0 photo. Where the scaled
+    /// decodes differ (chroma: libjpeg-turbo scales subsampled components in the IDCT instead
+    /// of upsampling them), libjpeg-turbo's is no further from the block means of the
+    /// full-size decode than jpeg-decoder's.
+    #[test]
+    fn turbo_matches_pure_rust_on_corpus_photos() {
+        const CORPUS: &str = "/work/shared/bench-corpus";
+        let Ok(entries) = std::fs::read_dir(CORPUS) else {
+            eprintln!("skipped: no {CORPUS}");
+            return;
+        };
+        let mut paths: Vec<_> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("j5-") || n.starts_with("j6-"))
+            })
+            .collect();
+        paths.sort();
+        assert_eq!(paths.len(), 2, "j5 and j6 in {CORPUS}");
+        for path in paths {
+            let bytes = std::fs::read(&path).unwrap();
+            let header = read_header(&bytes, &Limits::default()).unwrap();
+            let (full, _) = decode_jpeg_decoder(&bytes, &header, 1).unwrap();
+            let (fw, fh) = (full.width as usize, full.height as usize);
+            for denom in [1u8, 2, 4, 8] {
+                let what = format!("{} 1/{denom}", path.display());
+                let (t, t_icc) = turbo::decode(&bytes, &header, denom).expect(&what);
+                let (r, r_icc) = decode_jpeg_decoder(&bytes, &header, denom).expect(&what);
+                assert_eq!(
+                    (t.width, t.height, t.kind),
+                    (r.width, r.height, r.kind),
+                    "{what}"
+                );
+                assert_eq!(t_icc, r_icc, "{what}");
+                let reference = box_down(&full.data, fw, fh, usize::from(denom));
+                let (mean, max) = diff(&t.data, &r.data);
+                let (t_err, _) = diff(&t.data, &reference);
+                let (r_err, _) = diff(&r.data, &reference);
+                eprintln!(
+                    "{what}: turbo vs rust mean {mean:.3} max {max}; vs block means: turbo {t_err:.3}, rust {r_err:.3}"
+                );
+                assert!(mean < 2.0, "{what}: mean diff {mean:.3}, max {max}");
+                assert!(t_err <= r_err + 0.1, "{what}: {t_err:.3} vs {r_err:.3}");
+            }
+        }
+    }
+
+    /// A smooth 99×61 RGB test image (odd sizes: partial blocks at every scale).
+    fn gradient() -> crate::pixels::Image {
+        let data: Vec<u8> = (0..61u32)
+            .flat_map(|y| (0..99u32).flat_map(move |x| [(x * 2) as u8, (y * 4) as u8, 128]))
+            .collect();
+        crate::pixels::Image::from_vec(99, 61, crate::pixels::PixelLayout::Rgb8, data).unwrap()
+    }
+
+    /// libjpeg-turbo's output (optimized Huffman tables, 4:2:0, baseline and progressive)
+    /// decodes with the pure-Rust decoders, full size and scaled (a misread Huffman table
+    /// would give noise, tens of levels off).
+    #[test]
+    fn turbo_output_decodes_with_pure_rust() {
+        let img = gradient();
+        for progressive in [false, true] {
+            let bytes = turbo::encode(&img, 90, progressive, None).unwrap();
+            let header = read_header(&bytes, &Limits::default()).unwrap();
+            assert_eq!(header.info.progressive, progressive);
+            let (full, _) = decode_jpeg_decoder(&bytes, &header, 1).unwrap();
+            let (mean, max) = diff(&full.data, img.data());
+            assert!(
+                mean < 2.0 && max < 24,
+                "progressive={progressive}: {mean:.2} {max}"
+            );
+            for denom in [2u8, 4, 8] {
+                let want = box_down(img.data(), 99, 61, usize::from(denom));
+                let (r, _) = decode_jpeg_decoder(&bytes, &header, denom).unwrap();
+                let (t, _) = turbo::decode(&bytes, &header, denom).unwrap();
+                let (mean, max) = diff(&r.data, &want);
+                let (t_mean, t_max) = diff(&t.data, &want);
+                eprintln!("progressive={progressive} 1/{denom}: rust {mean:.2} {max}, turbo {t_mean:.2} {t_max}");
+                assert!(
+                    mean < 4.0 && max < 24,
+                    "progressive={progressive} 1/{denom}: {mean:.2}"
+                );
+            }
+        }
+    }
+
+    /// What libjpeg-turbo only warns about (here an unknown JFIF major version) fails its
+    /// decode; `decode` then uses the pure-Rust decoders, which ignore it.
+    #[test]
+    fn warnings_fall_back_to_pure_rust() {
+        let mut bytes = turbo::encode(&gradient(), 90, false, None).unwrap();
+        assert_eq!(&bytes[6..11], b"JFIF\0");
+        bytes[11] = 2;
+        let header = read_header(&bytes, &Limits::default()).unwrap();
+        let warned = turbo::decode(&bytes, &header, 1).unwrap_err();
+        assert!(warned.to_string().contains("JFIF revision"), "{warned}");
+        let (samples, _) = decode(&bytes, &header, &DecodeOptions::default()).unwrap();
+        assert_eq!((samples.width, samples.height), (99, 61));
+    }
 }

@@ -4,6 +4,7 @@
 #[cfg(feature = "avif")]
 mod avif;
 mod gif;
+#[cfg(not(feature = "turbojpeg"))]
 mod jpeg;
 mod png;
 mod webp;
@@ -14,6 +15,10 @@ use crate::pixels::{Image, PixelLayout};
 
 use super::color::{to_image, SampleKind, Samples};
 use super::error::CodecError;
+#[cfg(feature = "turbojpeg")]
+use super::turbo::encode as encode_jpeg;
+#[cfg(not(feature = "turbojpeg"))]
+use jpeg::encode as encode_jpeg;
 
 /// How to encode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,9 +85,10 @@ fn to_srgb(image: &Image, icc: Option<&[u8]>, format: ImageFormat) -> Result<Ima
 
 /// Encodes `image` as `format`.
 ///
-/// JPEG: 4:2:0, optimized Huffman tables, baseline or progressive; alpha is dropped (flatten
-/// first). PNG: fast compression. WebP: lossy at `quality`, alpha kept. GIF: one frame,
-/// palette quantized, alpha below 128 becomes the transparent index. AVIF: `ravif`.
+/// JPEG: 4:2:0, baseline or progressive (optimized Huffman tables with the `turbojpeg`
+/// feature); alpha is dropped (flatten first). PNG: fast compression. WebP: lossy at
+/// `quality`, alpha kept. GIF: one frame, palette quantized, alpha below 128 becomes the
+/// transparent index. AVIF: `ravif`.
 pub fn encode(
     image: &Image,
     format: ImageFormat,
@@ -92,7 +98,7 @@ pub fn encode(
     match format {
         ImageFormat::Jpeg => {
             check_size(image, format, u32::from(u16::MAX))?;
-            jpeg::encode(image, opts.quality, opts.progressive, icc)
+            encode_jpeg(image, opts.quality, opts.progressive, icc)
         }
         ImageFormat::Png => {
             check_size(image, format, i32::MAX.unsigned_abs())?;

@@ -1,0 +1,100 @@
+//! Times the standard JPEG workloads through `pixform::transform`, single-threaded, over the
+//! corpus JPEGs: W1 `w=800` → JPEG q75, W2 `w=200&h=200&fit=crop` → JPEG q75, W6 full-size
+//! re-encode at q80. Prints one JSON line per workload with the median pass, in wall and CPU
+//! ms per image, in the shape of `bench/run.sh`'s lines so the two compare directly.
+//!
+//! ```text
+//! cargo run --release --example w1_timing -- [--passes N] [--corpus DIR] [W1 W2 W6]
+//! cargo run --release --features turbojpeg --example w1_timing
+//! ```
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use pixform::{transform, TransformOptions, TransformSpec};
+
+const WORKLOADS: [(&str, &str); 3] = [
+    ("W1", "w=800&fm=jpg&q=75"),
+    ("W2", "w=200&h=200&fit=crop&fm=jpg&q=75"),
+    ("W6", "fm=jpg&q=80"),
+];
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}
+
+/// CPU time of this (single-threaded) process in ms, from the scheduler's nanosecond count.
+fn cpu_ms() -> f64 {
+    std::fs::read_to_string("/proc/self/schedstat")
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse::<u64>().ok())
+        .map_or(f64::NAN, |ns| ns as f64 / 1e6)
+}
+
+fn main() {
+    let mut passes = 7usize;
+    let mut corpus = PathBuf::from("/work/shared/bench-corpus");
+    let mut chosen = Vec::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--passes" => {
+                passes = args
+                    .next()
+                    .and_then(|v| v.parse().ok())
+                    .expect("--passes N")
+            }
+            "--corpus" => corpus = args.next().expect("--corpus DIR").into(),
+            w => chosen.push(w.to_owned()),
+        }
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .expect("read corpus dir")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with('j') && n.ends_with(".jpg"))
+        })
+        .collect();
+    files.sort();
+    let inputs: Vec<Vec<u8>> = files
+        .iter()
+        .map(|p| std::fs::read(p).expect("read input"))
+        .collect();
+    let n = inputs.len() as f64;
+    let engine = if cfg!(feature = "turbojpeg") {
+        "pixform+turbojpeg"
+    } else {
+        "pixform"
+    };
+    let options = TransformOptions::default();
+    for (name, query) in WORKLOADS {
+        if !chosen.is_empty() && !chosen.iter().any(|c| c == name) {
+            continue;
+        }
+        let spec: TransformSpec = query.parse().expect("query");
+        let (mut wall, mut cpu, mut bytes) = (Vec::new(), Vec::new(), 0usize);
+        // One warm-up pass, then the timed ones.
+        for pass in 0..=passes {
+            let (t, c) = (Instant::now(), cpu_ms());
+            bytes = 0;
+            for input in &inputs {
+                let out = transform(input, &spec, &options).expect("transform");
+                bytes += out.bytes.len();
+            }
+            if pass > 0 {
+                wall.push(t.elapsed().as_secs_f64() * 1000.0 / n);
+                cpu.push((cpu_ms() - c) / n);
+            }
+        }
+        println!(
+            "{{\"workload\": \"{name}\", \"peer\": \"{engine}\", \"images\": {}, \"ms_per_image\": {:.2}, \"cpu_ms_per_image\": {:.2}, \"output_bytes\": {bytes}}}",
+            inputs.len(),
+            median(wall),
+            median(cpu)
+        );
+    }
+}

@@ -1,0 +1,132 @@
+//! JPEG decode and encode through libjpeg-turbo 3 (feature `turbojpeg`).
+//!
+//! Decode covers grey and YCbCr/RGB files at every DCT scale (1, 1/2, 1/4, 1/8);
+//! libjpeg-turbo cannot turn CMYK/YCCK into RGB, so those stay with jpeg-decoder. libjpeg-turbo
+//! reports recoverable damage as a warning, which the `turbojpeg` crate turns into an error
+//! like any other: the caller falls back to the pure-Rust decoders on any error, so a file
+//! decodes with this feature exactly when it decodes without it.
+
+use turbojpeg::{Compressor, Decompressor, PixelFormat, ScalingFactor, Subsamp};
+
+use crate::format::ImageFormat;
+use crate::pixels::{Image, PixelLayout};
+
+use super::color::{SampleKind, Samples};
+use super::decode::scaled_size;
+use super::error::CodecError;
+use super::header::Header;
+use super::info::ColorModel;
+use super::jpeg_icc;
+
+const F: ImageFormat = ImageFormat::Jpeg;
+
+fn map_error(e: turbojpeg::Error) -> CodecError {
+    match e {
+        // libjpeg-turbo's own messages are about the data.
+        turbojpeg::Error::TurboJpegError(msg) => CodecError::corrupt(F, msg),
+        other => CodecError::internal(F, other),
+    }
+}
+
+fn to_usize(v: u32) -> Result<usize, CodecError> {
+    usize::try_from(v).map_err(|e| CodecError::internal(F, e))
+}
+
+/// Whether libjpeg-turbo can decode this file to grey or RGB.
+pub(crate) fn decodes(header: &Header) -> bool {
+    matches!(
+        header.info.color_model,
+        ColorModel::Grey | ColorModel::YCbCr | ColorModel::Rgb
+    )
+}
+
+/// Decodes at 1/`denom` (1, 2, 4 or 8) of the stored size, to grey or RGB samples, with the
+/// embedded ICC profile.
+pub(crate) fn decode(
+    bytes: &[u8],
+    header: &Header,
+    denom: u8,
+) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
+    let (w, h) = scaled_size(header.info.stored_width, header.info.stored_height, denom);
+    let (format, kind) = if header.info.color_model == ColorModel::Grey {
+        (PixelFormat::GRAY, SampleKind::Grey)
+    } else {
+        (PixelFormat::RGB, SampleKind::Rgb)
+    };
+    let mut d = Decompressor::new().map_err(map_error)?;
+    let factor = ScalingFactor::new(1, usize::from(denom.max(1)));
+    d.set_scaling_factor(factor).map_err(map_error)?;
+    let scaled = d.read_header(bytes).map_err(map_error)?.scaled(factor);
+    let (width, height) = (to_usize(w)?, to_usize(h)?);
+    if (scaled.width, scaled.height) != (width, height) {
+        return Err(CodecError::corrupt(
+            F,
+            format!(
+                "libjpeg-turbo decodes {}x{}, expected {w}x{h}",
+                scaled.width, scaled.height
+            ),
+        ));
+    }
+    // The probe checked the source area against the limits; the scaled one is no larger.
+    let pitch = width
+        .checked_mul(format.size())
+        .ok_or_else(|| CodecError::internal(F, "row size overflows"))?;
+    let len = pitch
+        .checked_mul(height)
+        .ok_or_else(|| CodecError::internal(F, "buffer size overflows"))?;
+    let mut data = vec![0u8; len];
+    let out = turbojpeg::Image {
+        pixels: &mut data[..],
+        width,
+        pitch,
+        height,
+        format,
+    };
+    d.decompress(bytes, out).map_err(map_error)?;
+    Ok((
+        Samples {
+            width: w,
+            height: h,
+            kind,
+            data,
+        },
+        jpeg_icc::read(bytes),
+    ))
+}
+
+/// Encodes 4:2:0 with optimized Huffman tables, baseline or progressive, embedding `icc`.
+/// Alpha is ignored.
+pub(crate) fn encode(
+    image: &Image,
+    quality: u8,
+    progressive: bool,
+    icc: Option<&[u8]>,
+) -> Result<Vec<u8>, CodecError> {
+    let mut c = Compressor::new().map_err(map_error)?;
+    let setup = |c: &mut Compressor| -> Result<(), turbojpeg::Error> {
+        c.set_quality(i32::from(quality.clamp(1, 100)))?;
+        c.set_subsamp(Subsamp::Sub2x2)?;
+        c.set_optimize(true)?;
+        c.set_progressive(progressive)
+    };
+    // Settings are not about the pixels: a failure here is ours.
+    setup(&mut c).map_err(|e| CodecError::internal(F, e))?;
+    let format = match image.layout() {
+        PixelLayout::Rgb8 => PixelFormat::RGB,
+        PixelLayout::Rgba8 => PixelFormat::RGBA,
+    };
+    let src = turbojpeg::Image {
+        pixels: image.data(),
+        width: to_usize(image.width())?,
+        pitch: image.stride(),
+        height: to_usize(image.height())?,
+        format,
+    };
+    let jpeg = c
+        .compress_to_vec(src)
+        .map_err(|e| CodecError::internal(F, e))?;
+    match icc {
+        Some(icc) => jpeg_icc::insert(jpeg, icc),
+        None => Ok(jpeg),
+    }
+}
