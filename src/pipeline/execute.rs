@@ -57,7 +57,7 @@ pub fn render(
         (rw, rh)
     };
     let window = stored.window(plan.source_window);
-    let resized = ops::resize(stored.image, window, tw, th, Filter::Lanczos3)?;
+    let resized = resize_bounded(stored.image, window, tw, th)?;
     drop(decoded.image);
     let mut image = total.apply_owned(resized)?;
 
@@ -126,6 +126,28 @@ fn decode(input: &[u8], info: &SourceInfo, plan: &Plan, limits: &Limits) -> Resu
         to_srgb,
     };
     Ok(codec::decode(input, limits, &options)?)
+}
+
+/// Crop+resize in one pass, unless the resampler's intermediate image (it runs the vertical
+/// pass first: window width × output height) would dwarf both the source and the output, as
+/// for a wide, one-row source resized to a tall, narrow output. Then the width is reduced
+/// first and the height second, so no buffer exceeds the larger of input and output.
+fn resize_bounded(src: &Image, window: SourceWindow, tw: u32, th: u32) -> Result<Image, Error> {
+    let intermediate = window.width.ceil() * f64::from(th);
+    let source = f64::from(src.width()) * f64::from(src.height());
+    let output = f64::from(tw) * f64::from(th);
+    if intermediate <= 4.0 * source.max(output) {
+        return Ok(ops::resize(src, window, tw, th, Filter::Lanczos3)?);
+    }
+    let rows = (window.height.ceil() as u32).clamp(1, src.height().max(1));
+    let narrow = ops::resize(src, window, tw, rows, Filter::Lanczos3)?;
+    Ok(ops::resize(
+        &narrow,
+        SourceWindow::full(tw, rows),
+        tw,
+        th,
+        Filter::Lanczos3,
+    )?)
 }
 
 /// `or` then `flip`, as one symmetry (applied after the EXIF orientation).
