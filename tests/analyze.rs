@@ -158,6 +158,15 @@ fn decode_data_url(url: &str, mime: &str) -> image::DynamicImage {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(b64)
         .unwrap();
+    if mime == "image/jpeg" {
+        // jpeg-decoder, not the `image` crate: its zune-jpeg mis-decodes some valid files
+        // (optimized-Huffman 4:2:0), which libjpeg-turbo and browsers read correctly.
+        let mut d = jpeg_decoder::Decoder::new(&bytes[..]);
+        let pixels = d.decode().unwrap();
+        let info = d.info().unwrap();
+        let rgb = image::RgbImage::from_raw(u32::from(info.width), u32::from(info.height), pixels);
+        return image::DynamicImage::ImageRgb8(rgb.unwrap());
+    }
     image::load_from_memory(&bytes).unwrap()
 }
 
