@@ -42,13 +42,7 @@ fn main() {
         for f in &files {
             let bytes = std::fs::read(f).expect("read input");
             let info = codec::probe(&bytes, &limits).expect("probe");
-            let facts = SourceFacts {
-                width: info.width,
-                height: info.height,
-                has_alpha: info.has_alpha,
-                frames: info.frames,
-                format: info.format,
-            };
+            let facts = SourceFacts::from(&info);
             let p = plan(&facts, &spec, &limits).expect("plan");
             let denom = p.decoder.jpeg_scale_denom;
             scales.push(denom);

@@ -106,13 +106,7 @@ pub fn transform(
 ) -> Result<Output, Error> {
     let limits = &options.limits;
     let info = codec::probe(input, limits)?;
-    let facts = SourceFacts {
-        width: info.width,
-        height: info.height,
-        has_alpha: info.has_alpha,
-        frames: info.frames,
-        format: info.format,
-    };
+    let facts = SourceFacts::from(&info);
     let plan = plan::plan(&facts, spec, limits)?;
     let base_name = options.download_name.as_deref().unwrap_or("image");
 

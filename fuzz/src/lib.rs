@@ -197,13 +197,7 @@ pub fn transform(data: &[u8]) {
         assert_eq!(output.bytes, image);
         return;
     }
-    let facts = SourceFacts {
-        width: info.width,
-        height: info.height,
-        has_alpha: info.has_alpha,
-        frames: info.frames,
-        format: info.format,
-    };
+    let facts = SourceFacts::from(&info);
     let planned = match plan(&facts, &spec, &limits) {
         Ok(p) => p,
         Err(e) => panic!("transformed although the plan fails: {e}"),

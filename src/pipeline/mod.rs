@@ -7,3 +7,16 @@ pub mod execute;
 pub mod ops;
 
 pub use execute::{render, Rendered};
+
+/// The planning facts of a probed source: the execute layer knows both sides.
+impl From<&crate::codec::SourceInfo> for crate::plan::SourceFacts {
+    fn from(info: &crate::codec::SourceInfo) -> Self {
+        crate::plan::SourceFacts {
+            width: info.width,
+            height: info.height,
+            has_alpha: info.has_alpha,
+            frames: info.frames,
+            format: info.format,
+        }
+    }
+}

@@ -34,13 +34,7 @@ pub fn spec(query: &str) -> TransformSpec {
 /// The plan for `input` (probed header facts) and `query`.
 pub fn plan_for(input: &[u8], query: &str) -> Plan {
     let info = codec::probe(input, &Limits::default()).expect("probe");
-    let facts = SourceFacts {
-        width: info.width,
-        height: info.height,
-        has_alpha: info.has_alpha,
-        frames: info.frames,
-        format: info.format,
-    };
+    let facts = SourceFacts::from(&info);
     plan(&facts, &spec(query), &Limits::default()).unwrap_or_else(|e| panic!("{query:?}: {e}"))
 }
 
