@@ -49,7 +49,7 @@ fi
 pillow_label="$(cat "$venv/label" 2>/dev/null || echo Pillow) $("$venv/bin/python" -c 'import PIL; print(PIL.__version__)')"
 
 # pixform: the CLI, the in-process workload runner and the codec-floor timer.
-(cd "$root" && cargo build -q --release --bin pixform --example bench_workload --example codec_floor)
+(cd "$root" && cargo build -q --release ${PIXFORM_FEATURES:+--features "$PIXFORM_FEATURES"} --bin pixform --example bench_workload --example codec_floor)
 bench_bin="$CARGO_TARGET_DIR/release/examples/bench_workload"
 
 exec python3 "$here/compare.py" --corpus "$corpus" --rounds "$rounds" --peers-dir "$PEERS_DIR" \

@@ -210,9 +210,12 @@ pub fn transform(data: &[u8]) {
     assert!(!output.bytes.is_empty());
 }
 
-/// Target `jpeg_dc`: the DC-only 1/8 JPEG decoder against the full decoder at 1/8. Where both
-/// succeed they must give the same pixels, orientation and kept ICC profile. The last byte
-/// chooses sRGB conversion (even: convert), as bytes after the end-of-image marker are ignored.
+/// Target `jpeg_dc`: the DC-only 1/8 JPEG decoder against the full decoder at 1/8. Neither may
+/// panic; where both succeed they must agree on size, layout, orientation and kept ICC
+/// profile. Pixels are not compared here: on corrupt entropy-coded data (out-of-range runs,
+/// garbage codes) the two decoders recover differently, which is no defect; their exactness on
+/// valid files is pinned byte for byte by `tests/jpeg_dc.rs`. The last byte chooses sRGB
+/// conversion (even: convert), as bytes after the end-of-image marker are ignored.
 pub fn jpeg_dc(data: &[u8]) {
     let to_srgb = data.last().is_some_and(|b| b % 2 == 0);
     let limits = transform_limits();
@@ -230,7 +233,6 @@ pub fn jpeg_dc(data: &[u8]) {
             (dc.image.width(), dc.image.height(), dc.image.layout()),
             (full.image.width(), full.image.height(), full.image.layout())
         );
-        assert!(dc.image.data() == full.image.data(), "pixels differ");
         assert_eq!(dc.orientation, full.orientation);
         assert_eq!(dc.icc_profile, full.icc_profile);
     }
