@@ -4,7 +4,7 @@
 //! ms per image, in the shape of `bench/run.sh`'s lines so the two compare directly.
 //!
 //! ```text
-//! cargo run --release --example w1_timing -- [--passes N] [--corpus DIR] [W1 W2 W6]
+//! cargo run --release --example w1_timing -- [--passes N] [--corpus DIR] [--per-file] [W1 W2 W6]
 //! cargo run --release --features turbojpeg --example w1_timing
 //! ```
 
@@ -36,6 +36,7 @@ fn main() {
     let mut passes = 7usize;
     let mut corpus = PathBuf::from("/work/shared/bench-corpus");
     let mut chosen = Vec::new();
+    let mut per_file = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
@@ -46,6 +47,7 @@ fn main() {
                     .expect("--passes N")
             }
             "--corpus" => corpus = args.next().expect("--corpus DIR").into(),
+            "--per-file" => per_file = true,
             w => chosen.push(w.to_owned()),
         }
     }
@@ -77,17 +79,28 @@ fn main() {
         }
         let spec: TransformSpec = query.parse().expect("query");
         let (mut wall, mut cpu, mut bytes) = (Vec::new(), Vec::new(), 0usize);
+        let mut file_ms = vec![Vec::new(); inputs.len()];
         // One warm-up pass, then the timed ones.
         for pass in 0..=passes {
             let (t, c) = (Instant::now(), cpu_ms());
             bytes = 0;
-            for input in &inputs {
+            for (input, times) in inputs.iter().zip(&mut file_ms) {
+                let one = Instant::now();
                 let out = transform(input, &spec, &options).expect("transform");
+                if pass > 0 {
+                    times.push(one.elapsed().as_secs_f64() * 1000.0);
+                }
                 bytes += out.bytes.len();
             }
             if pass > 0 {
                 wall.push(t.elapsed().as_secs_f64() * 1000.0 / n);
                 cpu.push((cpu_ms() - c) / n);
+            }
+        }
+        if per_file {
+            for (path, times) in files.iter().zip(file_ms) {
+                let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
+                println!("  {name}: {:.1} ms", median(times));
             }
         }
         println!(

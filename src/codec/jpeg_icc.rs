@@ -176,8 +176,11 @@ mod tests {
         assert_eq!(insert(tiny_jpeg(), &huge).unwrap_err().http_status(), 500);
     }
 
-    /// A JPEG whose APP2 chunks are given as (seq, count, data).
-    fn with_chunks(chunks: &[(u8, u8, &[u8])]) -> Vec<u8> {
+    /// One APP2 chunk: (chunk number, chunk count, data).
+    type Chunk<'a> = (u8, u8, &'a [u8]);
+
+    /// A JPEG with these APP2 chunks.
+    fn with_chunks(chunks: &[Chunk<'_>]) -> Vec<u8> {
         let mut j = vec![0xFF, 0xD8];
         for &(seq, count, data) in chunks {
             j.extend_from_slice(&[0xFF, 0xE2]);
@@ -192,7 +195,7 @@ mod tests {
 
     #[test]
     fn read_reassembles_or_rejects_chunks() {
-        let cases: [(&[(u8, u8, &[u8])], Option<&[u8]>); 7] = [
+        let cases: [(&[Chunk<'_>], Option<&[u8]>); 7] = [
             (&[], None),
             (&[(1, 1, b"abc")], Some(b"abc")),
             (&[(2, 2, b"def"), (1, 2, b"abc")], Some(b"abcdef")),
