@@ -57,8 +57,13 @@ pub fn render(
         (rw, rh)
     };
     let window = stored.window(plan.source_window);
-    let resized = resize_bounded(stored.image, window, tw, th)?;
-    drop(decoded.image);
+    let (dw, dh) = (decoded.image.width(), decoded.image.height());
+    let resized = if window == SourceWindow::full(dw, dh) && (tw, th) == (dw, dh) {
+        // Nothing to resample (full-size re-encodes): move the decoder's buffer on, no copy.
+        decoded.image
+    } else {
+        resize_bounded(&decoded.image, window, tw, th)?
+    };
     let mut image = total.apply_owned(resized)?;
 
     if plan.has_canvas() {
