@@ -362,15 +362,10 @@ fn fit(spec: &TransformSpec, w: u32, h: u32) -> Fitted {
     } else {
         1.0
     };
-    let times_dpr = |v: u32| -> u32 {
-        // v ≤ 8192 and dpr ≤ 3: the product is small and exact enough in f64.
-        let scaled = (f64::from(v) * dpr + 0.5).floor();
-        (scaled as u32).max(1)
-    };
-    let pad = u64::from(times_dpr_or_zero(spec.pad.map_or(0, u32::from), dpr));
+    let pad = u64::from(times_dpr(spec.pad.map_or(0, u32::from), dpr));
 
-    let mut bw = spec.width.map(|d| times_dpr(d.get()));
-    let mut bh = spec.height.map(|d| times_dpr(d.get()));
+    let mut bw = spec.width.map(|d| times_dpr(d.get(), dpr).max(1));
+    let mut bh = spec.height.map(|d| times_dpr(d.get(), dpr).max(1));
     let fit = spec.fit.unwrap_or_default();
     if !has_box {
         return padded(w, h, (u64::from(w), u64::from(h)), pad, None);
@@ -426,7 +421,9 @@ fn fit(spec: &TransformSpec, w: u32, h: u32) -> Fitted {
     }
 }
 
-fn times_dpr_or_zero(v: u32, dpr: f64) -> u32 {
+/// `v`·`dpr` rounded half up. v ≤ 8192 and dpr ≤ 3: the product is small and exact enough
+/// in f64.
+fn times_dpr(v: u32, dpr: f64) -> u32 {
     (f64::from(v) * dpr + 0.5).floor() as u32
 }
 
