@@ -1,32 +1,17 @@
 //! Codec micro-benchmarks on the bench corpus (images absent are skipped): JPEG decode at full
 //! size, DCT-scaled (1/2, 1/4, 1/8) and DC-only; PNG and WebP decode; each encoder on an
-//! 800-pixel-wide image. Corpus: `PIXFORM_CORPUS` or /work/shared/bench-corpus.
+//! 800-pixel-wide image. Corpus: `PIXFORM_CORPUS` or `../shared/bench-corpus` beside the
+//! repository.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
+mod common;
+
+use common::corpus;
 use criterion::{criterion_group, criterion_main, Criterion};
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
 use pixform::pipeline::ops::{resize, Filter, SourceWindow};
 use pixform::{ImageFormat, Limits};
-
-fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = std::env::var_os("PIXFORM_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/bench-corpus"));
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            let ext = name.rsplit('.').next()?;
-            matches!(ext, "jpg" | "png" | "webp")
-                .then(|| Some((name.clone(), std::fs::read(dir.join(&name)).ok()?)))?
-        })
-        .collect();
-    files.sort();
-    files
-}
 
 fn decode_benches(c: &mut Criterion) {
     let limits = Limits::default();

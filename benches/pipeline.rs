@@ -1,11 +1,13 @@
-//! Whole-workload benchmarks through the library API: bytes in memory → `pixform::transform`
-//! → encoded bytes, for each workload of benches/compare/workloads.json on each corpus image
-//! of its set (images absent are skipped). Corpus: `PIXFORM_CORPUS` or
-//! /work/shared/bench-corpus.
+//! Whole-workload benchmarks through the library API: bytes in memory → one
+//! `pixform::Transformer` (buffers reused, as in a batch run) → encoded bytes, for each
+//! workload of benches/compare/workloads.json on each corpus image of its set (images absent
+//! are skipped). Corpus: `PIXFORM_CORPUS` or `../shared/bench-corpus` beside the repository.
 
 use std::hint::black_box;
-use std::path::PathBuf;
 
+mod common;
+
+use common::corpus;
 use criterion::{criterion_group, criterion_main, Criterion};
 use pixform::TransformSpec;
 
@@ -20,26 +22,9 @@ const WORKLOADS: [(&str, &str, &str); 7] = [
     ("W7", "w=800&fm=jpg", "w"),
 ];
 
-fn corpus() -> Vec<(String, Vec<u8>)> {
-    let dir = std::env::var_os("PIXFORM_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/work/shared/bench-corpus"));
-    let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&dir)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| {
-            let name = e.ok()?.file_name().into_string().ok()?;
-            let image = [".jpg", ".png", ".webp"].iter().any(|x| name.ends_with(x));
-            image.then(|| Some((name.clone(), std::fs::read(dir.join(&name)).ok()?)))?
-        })
-        .collect();
-    files.sort();
-    files
-}
-
 fn workloads(c: &mut Criterion) {
     let files = corpus();
-    let options = pixform::TransformOptions::default();
+    let mut transformer = pixform::Transformer::new(pixform::TransformOptions::default());
     for (w, query, prefix) in WORKLOADS {
         let spec = TransformSpec::from_query(query).unwrap();
         let mut g = c.benchmark_group(w);
@@ -47,7 +32,7 @@ fn workloads(c: &mut Criterion) {
         for (name, bytes) in files.iter().filter(|(n, _)| n.starts_with(prefix)) {
             let short = name.split('-').next().unwrap_or(name);
             g.bench_function(short, |b| {
-                b.iter(|| pixform::transform(black_box(bytes), &spec, &options).unwrap())
+                b.iter(|| transformer.transform(black_box(bytes), &spec).unwrap())
             });
         }
         g.finish();

@@ -1,7 +1,7 @@
-//! In-process timing of `pixform::transform` for the comparison script (benches/compare).
+//! In-process timing of `pixform::Transformer` (the batch API) for the comparison script.
 //!
 //! `bench_workload --query 'w=800' [--passes N] FILE…` reads the files, runs one warm-up pass
-//! and N timed passes (default 3) of `pixform::transform` over them in this thread, and prints
+//! and N timed passes (default 3) of one `pixform::Transformer` over them in this thread, and prints
 //! one JSON line: `{"tool", "query", "n_images", "pass_ms": [...], "out_bytes": {...}}`.
 
 use std::time::Instant;
@@ -24,14 +24,15 @@ fn main() {
         }
     }
     let spec = TransformSpec::from_query(&query).expect("valid query");
-    let options = pixform::TransformOptions::default();
+    // One Transformer for the whole run, as a batch job or a server worker keeps one.
+    let mut transformer = pixform::Transformer::new(pixform::TransformOptions::default());
     let inputs: Vec<(String, Vec<u8>)> = files
         .iter()
         .map(|f| (f.clone(), std::fs::read(f).expect("read input")))
         .collect();
     let mut out_bytes = Vec::new();
     for (name, bytes) in &inputs {
-        let out = pixform::transform(bytes, &spec, &options).expect("transform");
+        let out = transformer.transform(bytes, &spec).expect("transform");
         let base = name.rsplit('/').next().unwrap_or(name);
         out_bytes.push(format!("\"{base}\": {}", out.bytes.len()));
     }
@@ -39,7 +40,7 @@ fn main() {
     for _ in 0..passes {
         let t = Instant::now();
         for (_, bytes) in &inputs {
-            let out = pixform::transform(bytes, &spec, &options).expect("transform");
+            let out = transformer.transform(bytes, &spec).expect("transform");
             std::hint::black_box(out);
         }
         pass_ms.push(format!("{:.3}", t.elapsed().as_secs_f64() * 1e3));

@@ -3,12 +3,14 @@
 //! excluded). For progressive JPEGs planned at 1/8 it also times the DC-only decode.
 //!
 //! `codec_floor [--query 'w=800'] [--passes N] FILE…` prints one JSON line with the median
-//! ms per image of each part over N passes (default 5).
+//! ms per image of each part over N passes (default 5). Pixel buffers are kept between images
+//! (a [`pixform::pixels::BufferPool`]), as the batch API keeps them.
 
 use std::time::Instant;
 
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
 use pixform::pipeline::ops::{resize, Filter, SourceWindow};
+use pixform::pixels::BufferPool;
 use pixform::plan::{plan, SourceFacts};
 use pixform::{Limits, TransformSpec};
 
@@ -36,6 +38,7 @@ fn main() {
     let limits = Limits::default();
     let (mut decode_ms, mut encode_ms, mut dc_ms) = (vec![], vec![], vec![]);
     let mut scales = Vec::new();
+    let mut pool = BufferPool::new();
     for _ in 0..passes {
         let (mut d, mut e, mut dc) = (0.0, 0.0, 0.0);
         scales.clear();
@@ -51,7 +54,7 @@ fn main() {
                 to_srgb: true,
             };
             let t = Instant::now();
-            let decoded = codec::decode(&bytes, &limits, &opts).expect("decode");
+            let decoded = codec::decode_pooled(&bytes, &limits, &opts, &mut pool).expect("decode");
             d += t.elapsed().as_secs_f64() * 1e3;
             if denom == 8 && info.progressive {
                 let t = Instant::now();
@@ -66,12 +69,14 @@ fn main() {
                 (p.width, p.height)
             };
             let small = resize(&img, full, w, h, Filter::Lanczos3).expect("resize");
+            pool.give(img.into_vec());
             let eo = EncodeOptions {
                 quality: p.encoding.quality,
                 ..EncodeOptions::default()
             };
             let t = Instant::now();
-            std::hint::black_box(codec::encode(&small, p.encoding.format, &eo).expect("encode"));
+            let out = codec::encode_pooled(&small, p.encoding.format, &eo, &mut pool);
+            std::hint::black_box(out.expect("encode"));
             e += t.elapsed().as_secs_f64() * 1e3;
         }
         let n = files.len().max(1) as f64;

@@ -21,4 +21,4 @@ pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::Limits;
 pub use params::TransformSpec;
-pub use transform::{transform, Output, TransformOptions};
+pub use transform::{transform, Output, TransformOptions, Transformer};

@@ -34,8 +34,8 @@ mod orient;
 #[cfg(feature = "turbojpeg")]
 mod turbo;
 
-pub use decode::{decode, scaled_size, DecodeOptions, Decoded};
-pub use encode::{encode, EncodeOptions};
+pub use decode::{decode, decode_pooled, scaled_size, DecodeOptions, Decoded};
+pub use encode::{encode, encode_pooled, EncodeOptions};
 pub use error::CodecError;
 pub use exif::orientation_from_exif;
 pub use info::{ColorModel, SourceInfo};

@@ -9,7 +9,7 @@
 use turbojpeg::{Compressor, Decompressor, PixelFormat, ScalingFactor, Subsamp};
 
 use crate::format::ImageFormat;
-use crate::pixels::{Image, PixelLayout};
+use crate::pixels::{BufferPool, Image, PixelLayout};
 
 use super::color::{SampleKind, Samples};
 use super::decode::scaled_size;
@@ -46,6 +46,7 @@ pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,
     denom: u8,
+    pool: &mut BufferPool,
 ) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
     let (w, h) = scaled_size(header.info.stored_width, header.info.stored_height, denom);
     let (format, kind) = if header.info.color_model == ColorModel::Grey {
@@ -74,7 +75,10 @@ pub(crate) fn decode(
     let len = pitch
         .checked_mul(height)
         .ok_or_else(|| CodecError::internal(F, "buffer size overflows"))?;
-    let mut data = vec![0u8; len];
+    // libjpeg-turbo writes every byte or fails, so a reused buffer's old contents never show.
+    let mut data = pool
+        .take(len)
+        .ok_or_else(|| CodecError::internal(F, format!("cannot allocate {len} bytes")))?;
     let out = turbojpeg::Image {
         pixels: &mut data[..],
         width,
@@ -82,7 +86,10 @@ pub(crate) fn decode(
         height,
         format,
     };
-    d.decompress(bytes, out).map_err(map_error)?;
+    if let Err(e) = d.decompress(bytes, out) {
+        pool.give(data);
+        return Err(map_error(e));
+    }
     Ok((
         Samples {
             width: w,
@@ -95,12 +102,14 @@ pub(crate) fn decode(
 }
 
 /// Encodes 4:2:0 with optimized Huffman tables, baseline or progressive, embedding `icc`.
-/// Alpha is ignored.
+/// Alpha is ignored. libjpeg-turbo writes into a worst-case-sized scratch buffer from `pool`
+/// (only the pages it fills are ever touched); the result is copied out at its real size.
 pub(crate) fn encode(
     image: &Image,
     quality: u8,
     progressive: bool,
     icc: Option<&[u8]>,
+    pool: &mut BufferPool,
 ) -> Result<Vec<u8>, CodecError> {
     let mut c = Compressor::new().map_err(map_error)?;
     let setup = |c: &mut Compressor| -> Result<(), turbojpeg::Error> {
@@ -122,9 +131,28 @@ pub(crate) fn encode(
         height: to_usize(image.height())?,
         format,
     };
-    let jpeg = c
-        .compress_to_vec(src)
+    let capacity = c
+        .buf_len(src.width, src.height)
         .map_err(|e| CodecError::internal(F, e))?;
+    let mut scratch = pool
+        .take(capacity)
+        .ok_or_else(|| CodecError::internal(F, format!("cannot allocate {capacity} bytes")))?;
+    let written = c.compress_to_slice(src, &mut scratch);
+    let jpeg = match written {
+        Ok(n) => scratch.get(..n).map(<[u8]>::to_vec),
+        Err(_) => None,
+    };
+    pool.give(scratch);
+    let jpeg = match (jpeg, written) {
+        (Some(jpeg), _) => jpeg,
+        (None, Err(e)) => return Err(CodecError::internal(F, e)),
+        (None, Ok(n)) => {
+            return Err(CodecError::internal(
+                F,
+                format!("libjpeg-turbo reports {n} bytes written into {capacity}"),
+            ))
+        }
+    };
     match icc {
         Some(icc) => jpeg_icc::insert(jpeg, icc),
         None => Ok(jpeg),

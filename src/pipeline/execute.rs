@@ -8,6 +8,7 @@
 use crate::codec::{self, CodecError, DecodeOptions, Decoded, SourceInfo};
 use crate::params::{Color, ColorSpace};
 use crate::pipeline::ops::{self, Filter, Orientation, SourceWindow};
+use crate::pipeline::Workspace;
 use crate::pixels::Image;
 use crate::plan::{PixelRect, Plan};
 use crate::{Error, ImageFormat, Limits};
@@ -33,7 +34,19 @@ pub fn render(
     plan: &Plan,
     limits: &Limits,
 ) -> Result<Rendered, Error> {
-    let decoded = decode(input, info, plan, limits)?;
+    render_with(input, info, plan, limits, &mut Workspace::new())
+}
+
+/// Like [`render`], reusing the buffers of `ws` (and leaving the large ones of this render
+/// in it for the next).
+pub fn render_with(
+    input: &[u8],
+    info: &SourceInfo,
+    plan: &Plan,
+    limits: &Limits,
+    ws: &mut Workspace,
+) -> Result<Rendered, Error> {
+    let decoded = decode(input, info, plan, limits, ws)?;
     let exif = Orientation::from_exif(decoded.orientation).unwrap_or(Orientation::Identity);
     let stored = Stored {
         image: &decoded.image,
@@ -62,9 +75,11 @@ pub fn render(
         // Nothing to resample (full-size re-encodes): move the decoder's buffer on, no copy.
         decoded.image
     } else {
-        resize_bounded(&decoded.image, window, tw, th)?
+        let resized = resize_bounded(&decoded.image, window, tw, th, ws)?;
+        ws.pool.give(decoded.image.into_vec());
+        resized
     };
-    let mut image = total.apply_owned(resized)?;
+    let mut image = total.apply_pooled(resized, &mut ws.pool)?;
 
     if plan.has_canvas() {
         let (ox, oy) = plan.offset;
@@ -117,7 +132,13 @@ pub fn render(
 /// Decodes with the plan's shrink-on-load hint. A progressive JPEG at 1/8 takes the DC-only
 /// path (only its DC scans are entropy-decoded; byte-identical to the full 1/8 decode and
 /// 12–29× faster on the corpus); files that path does not support fall back to the codec.
-fn decode(input: &[u8], info: &SourceInfo, plan: &Plan, limits: &Limits) -> Result<Decoded, Error> {
+fn decode(
+    input: &[u8],
+    info: &SourceInfo,
+    plan: &Plan,
+    limits: &Limits,
+    ws: &mut Workspace,
+) -> Result<Decoded, Error> {
     let to_srgb = plan.color_space != ColorSpace::Origin;
     let scale_denom = plan.decoder.jpeg_scale_denom;
     if info.format == ImageFormat::Jpeg && info.progressive && scale_denom == 8 {
@@ -130,29 +151,46 @@ fn decode(input: &[u8], info: &SourceInfo, plan: &Plan, limits: &Limits) -> Resu
         scale_denom,
         to_srgb,
     };
-    Ok(codec::decode(input, limits, &options)?)
+    Ok(codec::decode_pooled(input, limits, &options, &mut ws.pool)?)
 }
 
 /// Crop+resize in one pass, unless the resampler's intermediate image (it runs the vertical
 /// pass first: window width × output height) would dwarf both the source and the output, as
 /// for a wide, one-row source resized to a tall, narrow output. Then the width is reduced
 /// first and the height second, so no buffer exceeds the larger of input and output.
-fn resize_bounded(src: &Image, window: SourceWindow, tw: u32, th: u32) -> Result<Image, Error> {
+fn resize_bounded(
+    src: &Image,
+    window: SourceWindow,
+    tw: u32,
+    th: u32,
+    ws: &mut Workspace,
+) -> Result<Image, Error> {
     let intermediate = window.width.ceil() * f64::from(th);
     let source = f64::from(src.width()) * f64::from(src.height());
     let output = f64::from(tw) * f64::from(th);
-    if intermediate <= 4.0 * source.max(output) {
-        return Ok(ops::resize(src, window, tw, th, Filter::Lanczos3)?);
+    let layout = src.layout();
+    let (first_height, second) = if intermediate <= 4.0 * source.max(output) {
+        (th, false)
+    } else {
+        (
+            (window.height.ceil() as u32).clamp(1, src.height().max(1)),
+            true,
+        )
+    };
+    let buffer = ws.image_buffer(tw, first_height, layout);
+    let first =
+        ws.resizer
+            .resize_reusing(src, window, tw, first_height, Filter::Lanczos3, buffer)?;
+    if !second {
+        return Ok(first);
     }
-    let rows = (window.height.ceil() as u32).clamp(1, src.height().max(1));
-    let narrow = ops::resize(src, window, tw, rows, Filter::Lanczos3)?;
-    Ok(ops::resize(
-        &narrow,
-        SourceWindow::full(tw, rows),
-        tw,
-        th,
-        Filter::Lanczos3,
-    )?)
+    let buffer = ws.image_buffer(tw, th, layout);
+    let full = SourceWindow::full(tw, first_height);
+    let resized = ws
+        .resizer
+        .resize_reusing(&first, full, tw, th, Filter::Lanczos3, buffer)?;
+    ws.pool.give(first.into_vec());
+    Ok(resized)
 }
 
 /// `or` then `flip`, as one symmetry (applied after the EXIF orientation).

@@ -5,8 +5,10 @@
 
 pub mod execute;
 pub mod ops;
+mod workspace;
 
-pub use execute::{render, Rendered};
+pub use execute::{render, render_with, Rendered};
+pub use workspace::Workspace;
 
 /// The planning facts of a probed source: the execute layer knows both sides.
 impl From<&crate::codec::SourceInfo> for crate::plan::SourceFacts {

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use pixform::transform::accepted_formats;
-use pixform::{transform, TransformOptions, TransformSpec};
+use pixform::{TransformOptions, TransformSpec, Transformer};
 
 /// Arguments of `pixform transform`.
 #[derive(Args)]
@@ -32,7 +32,8 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
     let batch = inputs.len() > 1 || args.output.is_dir();
     if !batch {
         let input = Path::new(&inputs[0]);
-        return transform_file(input, &args.output, &spec, &options).map(|_| ());
+        let mut transformer = Transformer::new(options);
+        return transform_file(input, &args.output, &spec, &mut transformer).map(|_| ());
     }
     std::fs::create_dir_all(&args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -44,13 +45,14 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
         }
         bar
     });
-    let one = |input: &String| -> bool {
+    // One transformer per thread: each image reuses the previous one's large buffers.
+    let one = |transformer: &mut Transformer, input: &String| -> bool {
         let input = Path::new(input);
         if let Some(bar) = &bar {
             bar.set_message(input.display().to_string());
         }
         let target = args.output.join(input.file_stem().unwrap_or_default());
-        let result = transform_file(input, &target, &spec, &options);
+        let result = transform_file(input, &target, &spec, transformer);
         if let Err(e) = &result {
             let line = format!("pixform: {e}");
             match &bar {
@@ -66,10 +68,19 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
     #[cfg(feature = "parallel")]
     let failures = {
         use rayon::prelude::*;
-        inputs.par_iter().filter(|i| one(i)).count()
+        inputs
+            .par_iter()
+            .map_init(
+                || Transformer::new(options.clone()),
+                |t, i| usize::from(one(t, i)),
+            )
+            .sum::<usize>()
     };
     #[cfg(not(feature = "parallel"))]
-    let failures = inputs.iter().filter(|i| one(i)).count();
+    let failures = {
+        let mut transformer = Transformer::new(options.clone());
+        inputs.iter().filter(|i| one(&mut transformer, i)).count()
+    };
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
@@ -85,10 +96,12 @@ fn transform_file(
     input: &Path,
     output: &Path,
     spec: &TransformSpec,
-    options: &TransformOptions,
+    transformer: &mut Transformer,
 ) -> Result<PathBuf, String> {
     let bytes = std::fs::read(input).map_err(|e| format!("{}: {e}", input.display()))?;
-    let out = transform(&bytes, spec, options).map_err(|e| format!("{}: {e}", input.display()))?;
+    let out = transformer
+        .transform(&bytes, spec)
+        .map_err(|e| format!("{}: {e}", input.display()))?;
     let path = if output.extension().is_none()
         && output.parent().is_some_and(Path::is_dir)
         && !output.exists()

@@ -7,6 +7,7 @@
 //! not an option for an image server.
 
 use crate::format::ImageFormat;
+use crate::pixels::BufferPool;
 
 use super::super::color::{SampleKind, Samples};
 use super::super::error::CodecError;
@@ -24,6 +25,7 @@ pub(super) fn decode(
     bytes: &[u8],
     header: &Header,
     opts: &DecodeOptions,
+    pool: &mut BufferPool,
 ) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
     // Both decoders pad a truncated scan with grey instead of failing; an EOI marker after the
     // first scan (scan data cannot contain one) shows that the file is complete.
@@ -54,10 +56,12 @@ pub(super) fn decode(
     if super::super::turbo::decodes(header) {
         // Any failure, even a mere libjpeg-turbo warning, goes to the pure-Rust decoder, which
         // decides whether the file is corrupt.
-        if let Ok(decoded) = super::super::turbo::decode(bytes, header, opts.scale_denom) {
+        if let Ok(decoded) = super::super::turbo::decode(bytes, header, opts.scale_denom, pool) {
             return Ok(decoded);
         }
     }
+    #[cfg(not(feature = "turbojpeg"))]
+    let _ = pool; // jpeg-decoder allocates its own output.
     decode_jpeg_decoder(bytes, header, opts.scale_denom)
 }
 
@@ -197,7 +201,8 @@ mod turbo_tests {
             let (fw, fh) = (full.width as usize, full.height as usize);
             for denom in [1u8, 2, 4, 8] {
                 let what = format!("{} 1/{denom}", path.display());
-                let (t, t_icc) = turbo::decode(&bytes, &header, denom).expect(&what);
+                let (t, t_icc) =
+                    turbo::decode(&bytes, &header, denom, &mut BufferPool::new()).expect(&what);
                 let (r, r_icc) = decode_jpeg_decoder(&bytes, &header, denom).expect(&what);
                 assert_eq!(
                     (t.width, t.height, t.kind),
@@ -233,7 +238,7 @@ mod turbo_tests {
     fn turbo_output_decodes_with_pure_rust() {
         let img = gradient();
         for progressive in [false, true] {
-            let bytes = turbo::encode(&img, 90, progressive, None).unwrap();
+            let bytes = turbo::encode(&img, 90, progressive, None, &mut BufferPool::new()).unwrap();
             let header = read_header(&bytes, &Limits::default()).unwrap();
             assert_eq!(header.info.progressive, progressive);
             let (full, _) = decode_jpeg_decoder(&bytes, &header, 1).unwrap();
@@ -245,7 +250,7 @@ mod turbo_tests {
             for denom in [2u8, 4, 8] {
                 let want = box_down(img.data(), 99, 61, usize::from(denom));
                 let (r, _) = decode_jpeg_decoder(&bytes, &header, denom).unwrap();
-                let (t, _) = turbo::decode(&bytes, &header, denom).unwrap();
+                let (t, _) = turbo::decode(&bytes, &header, denom, &mut BufferPool::new()).unwrap();
                 let (mean, max) = diff(&r.data, &want);
                 let (t_mean, t_max) = diff(&t.data, &want);
                 eprintln!("progressive={progressive} 1/{denom}: rust {mean:.2} {max}, turbo {t_mean:.2} {t_max}");
@@ -261,13 +266,20 @@ mod turbo_tests {
     /// decode; `decode` then uses the pure-Rust decoders, which ignore it.
     #[test]
     fn warnings_fall_back_to_pure_rust() {
-        let mut bytes = turbo::encode(&gradient(), 90, false, None).unwrap();
+        let mut bytes =
+            turbo::encode(&gradient(), 90, false, None, &mut BufferPool::new()).unwrap();
         assert_eq!(&bytes[6..11], b"JFIF\0");
         bytes[11] = 2;
         let header = read_header(&bytes, &Limits::default()).unwrap();
-        let warned = turbo::decode(&bytes, &header, 1).unwrap_err();
+        let warned = turbo::decode(&bytes, &header, 1, &mut BufferPool::new()).unwrap_err();
         assert!(warned.to_string().contains("JFIF revision"), "{warned}");
-        let (samples, _) = decode(&bytes, &header, &DecodeOptions::default()).unwrap();
+        let (samples, _) = decode(
+            &bytes,
+            &header,
+            &DecodeOptions::default(),
+            &mut BufferPool::new(),
+        )
+        .unwrap();
         assert_eq!((samples.width, samples.height), (99, 61));
     }
 }

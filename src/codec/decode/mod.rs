@@ -8,7 +8,7 @@ mod webp;
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;
-use crate::pixels::Image;
+use crate::pixels::{BufferPool, Image};
 
 use super::color::to_image;
 use super::error::CodecError;
@@ -69,6 +69,17 @@ pub fn scaled_size(width: u32, height: u32, scale_denom: u8) -> (u32, u32) {
 /// Decodes `bytes` (JPEG, PNG, WebP, GIF). The header is read and checked against `limits`
 /// before any pixel buffer is allocated.
 pub fn decode(bytes: &[u8], limits: &Limits, opts: &DecodeOptions) -> Result<Decoded, CodecError> {
+    decode_pooled(bytes, limits, opts, &mut BufferPool::new())
+}
+
+/// Like [`decode`], taking the pixel buffer from `pool` where the decoder writes into a
+/// buffer of ours (libjpeg-turbo, libwebp), so a batch run reuses one allocation.
+pub fn decode_pooled(
+    bytes: &[u8],
+    limits: &Limits,
+    opts: &DecodeOptions,
+    pool: &mut BufferPool,
+) -> Result<Decoded, CodecError> {
     let header = read_header(bytes, limits)?;
     let format = header.info.format;
     let (samples, icc) = match format {
@@ -81,10 +92,10 @@ pub fn decode(bytes: &[u8], limits: &Limits, opts: &DecodeOptions) -> Result<Dec
                 scale_denom: denom,
                 ..opts.clone()
             };
-            jpeg::decode(bytes, &header, &opts)?
+            jpeg::decode(bytes, &header, &opts, pool)?
         }
         ImageFormat::Png => png::decode(bytes, limits)?,
-        ImageFormat::Webp => webp::decode(bytes, limits)?,
+        ImageFormat::Webp => webp::decode(bytes, limits, pool)?,
         ImageFormat::Gif => (gif::decode(bytes, &header)?, None),
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };

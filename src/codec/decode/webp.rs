@@ -7,6 +7,7 @@ use std::io::Cursor;
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;
+use crate::pixels::BufferPool;
 
 use super::super::color::{SampleKind, Samples};
 use super::super::error::CodecError;
@@ -21,6 +22,7 @@ fn map_err(e: image_webp::DecodingError) -> CodecError {
 pub(super) fn decode(
     bytes: &[u8],
     limits: &Limits,
+    pool: &mut BufferPool,
 ) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
     let mut d = image_webp::WebPDecoder::new(Cursor::new(bytes)).map_err(map_err)?;
     let (w, h) = d.dimensions();
@@ -41,7 +43,12 @@ pub(super) fn decode(
                 SampleKind::Rgb
             };
             if (decoded.width(), decoded.height(), libwebp_kind) == (w, h, kind) {
-                let data = decoded.to_vec();
+                // libwebp owns its output; copying it into a kept buffer spares the page
+                // faults of a fresh one.
+                let mut data = pool.take(decoded.len()).ok_or_else(|| {
+                    CodecError::internal(F, format!("cannot allocate {} bytes", decoded.len()))
+                })?;
+                data.copy_from_slice(&decoded);
                 return Ok((
                     Samples {
                         width: w,

@@ -3,7 +3,7 @@
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 
 use crate::format::ImageFormat;
-use crate::pixels::{Image, PixelLayout};
+use crate::pixels::{BufferPool, Image, PixelLayout};
 
 use super::super::error::CodecError;
 
@@ -14,6 +14,8 @@ pub(super) fn encode(
     quality: u8,
     progressive: bool,
     icc: Option<&[u8]>,
+    // jpeg-encoder grows its own output; the pool serves the libjpeg-turbo encoder.
+    _pool: &mut BufferPool,
 ) -> Result<Vec<u8>, CodecError> {
     let err = |e: jpeg_encoder::EncodingError| CodecError::internal(F, e);
     let (w, h) = (

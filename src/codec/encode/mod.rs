@@ -11,7 +11,7 @@ mod webp;
 mod webp_icc;
 
 use crate::format::ImageFormat;
-use crate::pixels::{Image, PixelLayout};
+use crate::pixels::{BufferPool, Image, PixelLayout};
 
 use super::color::{to_image, SampleKind, Samples};
 use super::error::CodecError;
@@ -94,11 +94,22 @@ pub fn encode(
     format: ImageFormat,
     opts: &EncodeOptions,
 ) -> Result<Vec<u8>, CodecError> {
+    encode_pooled(image, format, opts, &mut BufferPool::new())
+}
+
+/// Like [`encode`], taking the encoder's scratch memory from `pool` where it has any
+/// (libjpeg-turbo writes into a worst-case-sized buffer of ours).
+pub fn encode_pooled(
+    image: &Image,
+    format: ImageFormat,
+    opts: &EncodeOptions,
+    pool: &mut BufferPool,
+) -> Result<Vec<u8>, CodecError> {
     let icc = opts.icc_profile.as_deref();
     match format {
         ImageFormat::Jpeg => {
             check_size(image, format, u32::from(u16::MAX))?;
-            encode_jpeg(image, opts.quality, opts.progressive, icc)
+            encode_jpeg(image, opts.quality, opts.progressive, icc, pool)
         }
         ImageFormat::Png => {
             check_size(image, format, i32::MAX.unsigned_abs())?;

@@ -7,7 +7,7 @@
 
 use super::error::OpsError;
 use super::resize::SourceWindow;
-use crate::pixels::{Image, PixelLayout};
+use crate::pixels::{BufferPool, Image, PixelLayout};
 
 /// One of the eight rotations/mirrorings of an image. The discriminants are the EXIF
 /// `Orientation` tag values, which say how to turn the *stored* pixels into the *displayed*
@@ -208,17 +208,31 @@ impl Orientation {
     /// The oriented copy of `img`.
     pub fn apply(self, img: &Image) -> Result<Image, OpsError> {
         match img.layout() {
-            PixelLayout::Rgb8 => self.apply_n::<3>(img),
-            PixelLayout::Rgba8 => self.apply_n::<4>(img),
+            PixelLayout::Rgb8 => self.apply_n::<3>(img, Vec::new()),
+            PixelLayout::Rgba8 => self.apply_n::<4>(img, Vec::new()),
         }
     }
 
     /// Like [`Orientation::apply`], but the identity returns `img` as is and the mirrors
     /// and the 180° turn work in place (no allocation).
-    pub fn apply_owned(self, mut img: Image) -> Result<Image, OpsError> {
+    pub fn apply_owned(self, img: Image) -> Result<Image, OpsError> {
+        self.apply_pooled(img, &mut BufferPool::new())
+    }
+
+    /// Like [`Orientation::apply_owned`]; the quarter turns write into a buffer from `pool`
+    /// and give `img`'s buffer back to it.
+    pub fn apply_pooled(self, mut img: Image, pool: &mut BufferPool) -> Result<Image, OpsError> {
         let p = self.parts();
         if p.transpose {
-            return self.apply(&img);
+            let (ow, oh) = self.oriented_size(img.width(), img.height());
+            let len = super::buffer::checked_len("orient", ow, oh, img.layout())?;
+            let out = pool.take(len).unwrap_or_default();
+            let turned = match img.layout() {
+                PixelLayout::Rgb8 => self.apply_n::<3>(&img, out),
+                PixelLayout::Rgba8 => self.apply_n::<4>(&img, out),
+            }?;
+            pool.give(img.into_vec());
+            return Ok(turned);
         }
         match img.layout() {
             PixelLayout::Rgb8 => flip_in_place::<3>(&mut img, p.flip_x, p.flip_y),
@@ -227,12 +241,14 @@ impl Orientation {
         Ok(img)
     }
 
-    fn apply_n<const C: usize>(self, img: &Image) -> Result<Image, OpsError> {
+    /// Writes the oriented image into `buffer` (any length: it is sized here, and every byte
+    /// is overwritten).
+    fn apply_n<const C: usize>(self, img: &Image, buffer: Vec<u8>) -> Result<Image, OpsError> {
         let p = self.parts();
         let (w, h) = (img.width(), img.height());
         let (ow, oh) = self.oriented_size(w, h);
         let (src, _) = img.data().as_chunks::<C>();
-        let mut out = super::buffer::zeroed("orient", ow, oh, img.layout())?;
+        let mut out = super::buffer::resize_buffer("orient", buffer, ow, oh, img.layout())?;
         let (dst, _) = out.as_chunks_mut::<C>();
         if p.transpose {
             transpose_tiled(src, dst, w as usize, h as usize, p.flip_x, p.flip_y);

@@ -2,6 +2,10 @@
 
 use std::fmt;
 
+mod pool;
+
+pub use pool::BufferPool;
+
 /// How the bytes of an [`Image`] are laid out: interleaved 8-bit sRGB channels, straight
 /// (not premultiplied) alpha.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
