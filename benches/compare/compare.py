@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """pixform vs peers on the workloads of workloads.json; prints a Markdown table.
 
-Called by run.sh (which installs the peers and builds pixform). Every tool runs single-threaded.
+Called by run.sh (which installs the peers and builds pixform). Every tool runs single-threaded
+and pinned to one CPU core (--cpu, default 0): a helper thread a library starts on its own (the
+pure-Rust jpeg-decoder starts one per colour component for large images, libvips and node keep
+worker threads) shares that core, so the times compare work per core.
 In-process tools (start-up excluded, one process per tool, workload and round): pixform
 (`bench_workload`, the library API), sharp (node), Pillow or Pillow-SIMD (python). CLI tools
 (one process per image, start-up included): vipsthumbnail, ImageMagick `convert`,
@@ -26,10 +29,17 @@ SINGLE_THREAD_ENV = {
 }
 
 
+PIN_CPU = [0]  # set from --cpu in main()
+
+
+def pin_to_cpu():
+    os.sched_setaffinity(0, {PIN_CPU[0]})
+
+
 def run(cmd, env=None):
-    """Runs cmd; returns (stdout, wall ms, peak RSS KiB). Raises on failure."""
+    """Runs cmd pinned to one core; returns (stdout, wall ms, peak RSS KiB). Raises on failure."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=pin_to_cpu,
                          env={**os.environ, **SINGLE_THREAD_ENV, **(env or {})})
     out, err = p.stdout.read(), p.stderr.read()
     _, status, usage = os.wait4(p.pid, 0)
@@ -143,7 +153,9 @@ def main():
     ap.add_argument("--bench-bin", help="examples/bench_workload (absent: pixform in-process n/a)")
     ap.add_argument("--pixform-bin", help="the pixform CLI (absent or without `transform`: n/a)")
     ap.add_argument("--floor-bin", help="examples/codec_floor")
+    ap.add_argument("--cpu", type=int, default=0, help="the core every tool is pinned to")
     cfg = ap.parse_args()
+    PIN_CPU[0] = cfg.cpu
     all_wl = json.load(open(os.path.join(HERE, "workloads.json")))
     names = cfg.workloads or [k for k in all_wl if k.startswith("W")]
 
@@ -187,7 +199,7 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print(f"Corpus {cfg.corpus}; {cfg.rounds} round(s); single-threaded; ratio = tool ms / pixform ms "
+    print(f"Corpus {cfg.corpus}; {cfg.rounds} round(s); single-threaded, pinned to CPU {cfg.cpu}; ratio = tool ms / pixform ms "
           "(> 1: pixform faster; in-process tools vs pixform in-process, CLI tools vs pixform CLI).")
     print()
     print("| W | tool | ms/img | ratio | peak RSS MB | out KB/img |")
