@@ -112,6 +112,9 @@ pub struct Plan {
     pub background: Color,
     /// Whether the output keeps an alpha channel.
     pub has_alpha: bool,
+    /// Whether `bg` was given as an opaque colour: it then fills every transparent pixel,
+    /// so the result is opaque whatever the source (and `auto=format` may keep JPEG).
+    pub opaque_background: bool,
     /// Output encoding.
     pub encoding: Encoding,
     /// Decoder hints (shrink-on-load).
@@ -178,7 +181,8 @@ impl Plan {
     }
 
     fn has_alpha_before_encoding(&self) -> bool {
-        self.source.has_alpha || (self.has_canvas() && !self.background.is_opaque())
+        !self.opaque_background
+            && (self.source.has_alpha || (self.has_canvas() && !self.background.is_opaque()))
     }
 }
 
@@ -306,6 +310,7 @@ pub fn plan(
         pad: narrow(layout.pad),
         background,
         has_alpha,
+        opaque_background: spec.background.is_some_and(|c| c.is_opaque()),
         encoding,
         decoder,
         blur_sigma: f32::from(spec.blur.unwrap_or(0)) / 10.0,
