@@ -5,7 +5,10 @@ use std::path::Path;
 use criterion::{criterion_group, criterion_main, Criterion};
 use pixform::analyze::{analyze, AnalyzeOptions};
 
-const CORPUS_JPEG: &str = "/work/shared/bench-corpus/j1-kleiber-6028x3391-q92-422-baseline.jpg";
+const CORPUS_JPEG: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/bench-corpus/j1-kleiber-6028x3391-q92-422-baseline.jpg"
+);
 
 fn bench_analyze(c: &mut Criterion) {
     let Ok(bytes) = std::fs::read(Path::new(CORPUS_JPEG)) else {

@@ -6,23 +6,17 @@
 
 use std::time::Instant;
 
+#[path = "common/args.rs"]
+mod args;
+
 use pixform::TransformSpec;
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut query, mut passes, mut files) = (String::new(), 3usize, Vec::new());
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--query" => query = args.next().expect("--query needs a value"),
-            "--passes" => {
-                passes = args
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .expect("--passes needs a number")
-            }
-            _ => files.push(a),
-        }
-    }
+    let args::Args {
+        query,
+        passes,
+        files,
+    } = args::parse("", 3);
     let spec = TransformSpec::from_query(&query).expect("valid query");
     // One Transformer for the whole run, as a batch job or a server worker keeps one.
     let mut transformer = pixform::Transformer::new(pixform::TransformOptions::default());

@@ -8,6 +8,9 @@
 
 use std::time::Instant;
 
+#[path = "common/args.rs"]
+mod args;
+
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
 use pixform::pipeline::ops::{resize, Filter, SourceWindow};
 use pixform::pixels::BufferPool;
@@ -20,20 +23,11 @@ fn median(mut v: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let mut args = std::env::args().skip(1);
-    let (mut query, mut passes, mut files) = ("w=800".to_string(), 5usize, Vec::new());
-    while let Some(a) = args.next() {
-        match a.as_str() {
-            "--query" => query = args.next().expect("--query needs a value"),
-            "--passes" => {
-                passes = args
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .expect("--passes needs a number")
-            }
-            _ => files.push(a),
-        }
-    }
+    let args::Args {
+        query,
+        passes,
+        files,
+    } = args::parse("w=800", 5);
     let spec = TransformSpec::from_query(&query).expect("valid query");
     let limits = Limits::default();
     let (mut decode_ms, mut encode_ms, mut dc_ms) = (vec![], vec![], vec![]);

@@ -15,7 +15,10 @@ use sha1::{Digest, Sha1};
 const TWO_COLOUR_PNG: &[u8] = include_bytes!("../testdata/two-colour-48x32.png");
 /// `sha1sum testdata/two-colour-48x32.png`.
 const TWO_COLOUR_SHA1: &str = "f1a33adda78736f42024bed36f2126188d90ee3f";
-const J7: &str = "/work/shared/bench-corpus/j7-aitzgorri-orient6-2056x3088-baseline.jpg";
+const J7: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../shared/bench-corpus/j7-aitzgorri-orient6-2056x3088-baseline.jpg"
+);
 
 fn sha1_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha1::digest(bytes))

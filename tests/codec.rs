@@ -843,7 +843,7 @@ fn scaled_jpeg_keeps_the_picture() {
     assert_close(&d.image, &want, 2.0, 12, "1/4 scale");
 }
 
-const CORPUS: &str = "/work/shared/bench-corpus";
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench-corpus");
 
 #[test]
 fn corpus_orientation_6_probe() {

@@ -46,6 +46,20 @@ const INDEP_LOSSY: Tol = Tol {
     mean: 6.0,
     max: 128,
 };
+/// The references were rendered with the default build's JPEG codec (jpeg-decoder,
+/// jpeg-encoder). With the `turbojpeg` feature libjpeg-turbo decodes JPEG sources and encodes
+/// JPEG outputs: another IDCT, chroma upsampling and quantisation rounding, amplified by
+/// `sharp`/`sat`. Measured: mean ≤ 3.7, max ≤ 66.
+const OTHER_JPEG_CODEC: Tol = Tol { mean: 4.5, max: 96 };
+
+impl Tol {
+    fn at_least(self, other: Tol) -> Tol {
+        Tol {
+            mean: self.mean.max(other.mean),
+            max: self.max.max(other.max),
+        }
+    }
+}
 
 struct Case {
     /// Reference file stem in `testdata/golden/`.
@@ -147,7 +161,7 @@ const CASES: &[Case] = &[
     case("fm_jpg_from_alpha",  MARS,    "w=120&fm=jpg&q=90",                                LOSSY,    Some(INDEP_LOSSY)),
     case("fm_gif",             FIG,     "w=80&fm=gif",                                      LOSSY,    None),
     case("progressive_source", SEEDING, "w=100&fm=png",                                     LOSSY,    Some(INDEP_JPEG)),
-    case("progressive_dc",     SEEDING, "w=30&fm=png",                                      LOSSY,    Some(INDEP_DCT8)),
+    case("progressive_dc",     SEEDING, "w=24&fm=png",                                      LOSSY,    Some(INDEP_DCT8)),
     case("webp_source",        FRIENDS, "w=80&fm=png",                                      LOSSLESS, Some(INDEP)),
     // frame=1 on an animated GIF.
     case("gif_frame1",         GIF,     "frame=1&fm=png",                                   LOSSLESS, Some(INDEP)),
@@ -201,7 +215,13 @@ fn check(case: &Case) -> Result<(), String> {
             )
         })?
         .to_rgba8();
-    compare(case.name, &what, &expected, &actual, case.golden)?;
+    let jpeg_involved = case.fixture.ends_with(".jpg") || out.format == ImageFormat::Jpeg;
+    let golden = if cfg!(feature = "turbojpeg") && jpeg_involved {
+        case.golden.at_least(OTHER_JPEG_CODEC)
+    } else {
+        case.golden
+    };
+    compare(case.name, &what, &expected, &actual, golden)?;
 
     if let Some(tol) = case.independent {
         // Entropy placement happens at execution: take the placed window from the renderer.

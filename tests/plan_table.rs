@@ -157,3 +157,38 @@ fn plan_sizes() {
         failures.join("\n")
     );
 }
+
+/// JPEG shrink-on-load: (source, query, DCT denominator). The largest scale that keeps the
+/// target resolution, halved when the resize after it would shrink by less than (d+1)/d.
+#[rustfmt::skip]
+const DCT_SCALES: &[((u32, u32), &str, u8)] = &[
+    ((6028, 3391), "w=800", 4),                  // shrink 7.5: 1/4, then 1.88×
+    ((3264, 2448), "w=800", 2),                  // shrink 4.08: 1/4 would leave 1.02×
+    ((3264, 2448), "w=1200", 1),                 // shrink 2.72: 1/2 would leave 1.36×
+    ((4224, 3168), "w=1200", 2),                 // shrink 3.52
+    ((5312, 2988), "w=1200", 2),                 // shrink 4.43: 1/4 would leave 1.11×
+    ((6028, 3391), "w=200&h=200&fit=crop", 8),   // shrink 16.9 on the height
+    ((4096, 4096), "w=512", 4),                  // shrink exactly 8: 1/8 would leave 1×
+    ((4608, 4608), "w=512", 8),                  // shrink exactly 9
+    ((2000, 1000), "w=1000", 1),                 // shrink 2
+    ((3000, 1000), "w=1000", 2),                 // shrink 3
+    ((6028, 3391), "w=1500&h=100&fit=scale", 2), // the width limits: 4.02 wide, 33.9 high
+    ((6028, 3391), "rect=0,0,1000,1000&w=100", 8),
+    ((6028, 3391), "", 1),
+];
+
+#[test]
+fn jpeg_shrink_on_load_scales() {
+    for &(source, query, want) in DCT_SCALES {
+        let spec = TransformSpec::from_query(query).unwrap();
+        let facts = SourceFacts {
+            width: source.0,
+            height: source.1,
+            has_alpha: false,
+            frames: 1,
+            format: ImageFormat::Jpeg,
+        };
+        let p = plan(&facts, &spec, &Limits::default()).unwrap();
+        assert_eq!(p.decoder.jpeg_scale_denom, want, "{source:?} {query}");
+    }
+}

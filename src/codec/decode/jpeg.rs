@@ -178,7 +178,7 @@ mod turbo_tests {
     /// full-size decode than jpeg-decoder's.
     #[test]
     fn turbo_matches_pure_rust_on_corpus_photos() {
-        const CORPUS: &str = "/work/shared/bench-corpus";
+        const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/bench-corpus");
         let Ok(entries) = std::fs::read_dir(CORPUS) else {
             eprintln!("skipped: no {CORPUS}");
             return;
