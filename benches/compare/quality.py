@@ -19,6 +19,9 @@ averaged over the window positions wholly inside the image.
 Gates (the quality requirement): pixform's bytes within +-10 % of libvips' bytes, and
 pixform's SSIM >= libvips' SSIM - 0.005; pixform's output size must equal the planned size.
 Each image row and each workload's summary row (means) gets a verdict; any FAIL exits 1.
+
+`--pre-encode` adds, for diagnosis, the SSIM of each tool's pixels before lossy encoding (the
+same transform written as PNG): a gap there comes from decoding/resizing, not from the encoder.
 """
 import argparse
 import glob
@@ -194,6 +197,18 @@ def sharp_args(ops):
     return a + ["--q", str(ops.get("q", 75)), "--format", ops.get("format", "jpeg")]
 
 
+def make_outputs(cfg, src, query, ops, dst):
+    """Writes pixform's and libvips' results of one workload on `src` to dst["pixform"/"libvips"]."""
+    run([cfg.pixform_bin, "transform", src, query, "-o", dst["pixform"]])
+    run(["node", os.path.join(HERE, "peer_sharp.mjs"), src, dst["libvips"], *sharp_args(ops)],
+        env={"PEERS_DIR": cfg.peers_dir})
+
+
+def png_query(query):
+    """The query with its output format replaced by PNG."""
+    return "&".join([kv for kv in query.split("&") if not kv.startswith("fm=")] + ["fm=png"])
+
+
 def pct(x):
     return f"{x * 100:+.1f} %"
 
@@ -207,6 +222,8 @@ def main():
     ap.add_argument("--label", default="pixform", help="names the pixform build in the heading")
     ap.add_argument("--channels", choices=("luma", "rgb"), default="luma")
     ap.add_argument("--out-dir", help="keep the outputs here (default: a temporary directory)")
+    ap.add_argument("--pre-encode", action="store_true",
+                    help="also report the SSIM of the same transform written losslessly (PNG)")
     cfg = ap.parse_args()
     all_wl = json.load(open(os.path.join(HERE, "workloads.json")))
     names = cfg.workloads or [k for k in all_wl if k.startswith("W")]
@@ -231,9 +248,11 @@ def main():
         for name in wl_names:
             ops = all_wl[name]["ops"]
             dst = {t: os.path.join(out_dir, f"{name}-{base}-{t}{ext_of(ops)}") for t in ("pixform", "libvips")}
-            run([cfg.pixform_bin, "transform", f, all_wl[name]["query"], "-o", dst["pixform"]])
-            run(["node", os.path.join(HERE, "peer_sharp.mjs"), f, dst["libvips"], *sharp_args(ops)],
-                env={"PEERS_DIR": cfg.peers_dir})
+            make_outputs(cfg, f, all_wl[name]["query"], ops, dst)
+            lossless = {}
+            if cfg.pre_encode:
+                lossless = {t: os.path.join(out_dir, f"{name}-{base}-{t}-pre-encode.png") for t in dst}
+                make_outputs(cfg, f, png_query(all_wl[name]["query"]), {**ops, "format": "png"}, lossless)
             size = planned_size(src.shape[1], src.shape[0], ops)
             ref = reference(src, ops, size)
             row = {"image": os.path.basename(f), "size": size}
@@ -243,6 +262,11 @@ def main():
                 # A size off by a rounding pixel still gets an SSIM, against a reference of its own size.
                 r = ref if dims == size else reference(src, ops, dims)
                 row[tool] = {"bytes": os.path.getsize(path), "dims": dims, "ssim": ssim(out, r, cfg.channels)}
+                if tool in lossless:
+                    pre = decode_output(lossless[tool])
+                    if pre.shape != out.shape:
+                        raise RuntimeError(f"{lossless[tool]}: size differs from the lossy output")
+                    row[tool]["pre"] = ssim(pre, r, cfg.channels)
             rows[name].append(row)
             print(f"{name} {base}: done", file=sys.stderr, flush=True)
         del src
@@ -267,8 +291,10 @@ def main():
             print(f"\n### {name}: no corpus images")
             continue
         print(f"\n### {name}: `{all_wl[name]['query']}` ({all_wl[name]['desc']})\n")
-        print("| image | size | pixform B | libvips B | bytes ratio | bytes | SSIM pixform | SSIM libvips | Δ SSIM | SSIM |")
-        print("|---|---|---:|---:|---:|---|---:|---:|---:|---|")
+        pre_head, pre_rule = ("| pre-encode SSIM pixform | pre-encode SSIM libvips ", "|---:|---:") if cfg.pre_encode else ("", "")
+        print("| image | size | pixform B | libvips B | bytes ratio | bytes | SSIM pixform | SSIM libvips | Δ SSIM | SSIM "
+              f"{pre_head}|")
+        print(f"|---|---|---:|---:|---:|---|---:|---:|---:|---{pre_rule}|")
         for r in rs:
             p, v = r["pixform"], r["libvips"]
             ratio = p["bytes"] / v["bytes"] - 1
@@ -283,7 +309,8 @@ def main():
                 size += " (libvips {}x{})".format(*v["dims"])
             failed |= not (b_ok and s_ok)
             print(f"| {r['image']} | {size} | {p['bytes']} | {v['bytes']} | {pct(ratio)} | {'PASS' if b_ok else 'FAIL'} "
-                  f"| {p['ssim']:.4f} | {v['ssim']:.4f} | {d:+.4f} | {'PASS' if s_ok else 'FAIL'} |")
+                  f"| {p['ssim']:.4f} | {v['ssim']:.4f} | {d:+.4f} | {'PASS' if s_ok else 'FAIL'} |"
+                  + (f" {p['pre']:.4f} | {v['pre']:.4f} |" if cfg.pre_encode else ""))
         pb = np.mean([r["pixform"]["bytes"] for r in rs])
         vb = np.mean([r["libvips"]["bytes"] for r in rs])
         ps = np.mean([r["pixform"]["ssim"] for r in rs])
@@ -292,7 +319,9 @@ def main():
         b_ok, s_ok = abs(ratio) <= BYTES_TOLERANCE, d >= -SSIM_TOLERANCE
         failed |= not (b_ok and s_ok)
         print(f"| **mean ({len(rs)})** | | {pb:.0f} | {vb:.0f} | {pct(ratio)} | {'PASS' if b_ok else 'FAIL'} "
-              f"| {ps:.4f} | {vs:.4f} | {d:+.4f} | {'PASS' if s_ok else 'FAIL'} |")
+              f"| {ps:.4f} | {vs:.4f} | {d:+.4f} | {'PASS' if s_ok else 'FAIL'} |"
+              + (" {:.4f} | {:.4f} |".format(*(np.mean([r[t]["pre"] for r in rs]) for t in ("pixform", "libvips")))
+                 if cfg.pre_encode else ""))
     print(f"\nOverall: {'FAIL' if failed else 'PASS'}. Outputs: {out_dir}")
     sys.exit(1 if failed else 0)
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Output quality of pixform vs libvips (sharp) at the same q: bytes and SSIM against a
 # full-precision reference, on the lossy workloads W1 W2 W3 W6 W7 of workloads.json.
-#   benches/compare/quality.sh [--corpus DIR] [--channels luma|rgb] [--out-dir DIR] [W1 W2 ...]
+#   benches/compare/quality.sh [--corpus DIR] [--channels luma|rgb] [--out-dir DIR] [--pre-encode] [W1 W2 ...]
 # Installs what is missing (sharp@0.35.5 via npm, a venv with Pillow(-SIMD) and numpy under
 # $PEERS_DIR, see peers.sh), builds the pixform CLI in release mode (PIXFORM_FEATURES honoured),
 # then runs quality.py, which prints Markdown tables and exits 1 if any row FAILs.
