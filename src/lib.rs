@@ -1,4 +1,26 @@
 //! pixform: an image-URL transform engine.
+//!
+//! The spec is the image-URL query string of the Sanity image pipeline (the imgix dialect,
+//! `w=800&h=600&fit=crop&fm=webp`): [`params`] parses it into a validated [`TransformSpec`],
+//! [`plan`] fixes the geometry from the source's header alone, and [`pipeline`] with
+//! [`codec`] decodes, crops, resizes, applies effects and encodes. [`transform()`] runs it all
+//! on one image; a [`Transformer`] runs many in a row, reusing their large buffers. [`url`]
+//! builds, parses and signs image URLs like `@sanity/image-url`; [`asset`] parses asset IDs;
+//! [`analyze()`] builds the Assets API document of an upload.
+//!
+//! Decisions where the dialect says nothing (also in the README):
+//!
+//! * Geometry: `dpr` acts only with `w`/`h`; `min-*`/`max-*` only with `fit=crop`; with `pad`
+//!   and a box the image gets the box less `2·pad`; only the output is capped at 8192 px.
+//! * `auto=format` picks AVIF, then WebP, from the accepted formats, and never JPEG for a
+//!   result with alpha; an opaque `bg` makes the result opaque, so JPEG stays possible.
+//! * JPEG shrink-on-load decodes at the largest DCT scale 1/d that keeps the target
+//!   resolution, halved when the Lanczos3 resize after it would reduce by less than
+//!   (d+1)/d: the scaled decode alone filters worse (libvips makes the same choice).
+//! * WebP is encoded with libwebp method 4, as sharp does by default: faster methods give
+//!   larger files that score lower SSIM at the same `q` (`src/codec/encode/webp.rs`).
+//! * JPEG output is baseline 4:2:0 with optimized Huffman tables (progressive with
+//!   `fm=pjpg`), like sharp's `optimiseCoding`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

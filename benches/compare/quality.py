@@ -279,7 +279,7 @@ def main():
           "sigma 1.5, K1 0.01, K2 0.03. bytes PASS: |pixform / libvips - 1| <= 10 %; SSIM PASS: "
           "pixform >= libvips - 0.005; size FAIL: pixform's output size differs from the planned size. "
           "libvips: sharp with the speed run's settings (JPEG 4:2:0, optimiseCoding, baseline; "
-          "WebP effort 4). pixform's WebP encoder runs libwebp method 2.")
+          "WebP effort 4). pixform's WebP encoder runs libwebp method 4.")
     for name in names:
         if name in SKIPPED:
             print(f"\n{name} ({all_wl[name]['desc']}): skipped: {SKIPPED[name]}.")

@@ -551,9 +551,8 @@ fn unrotate(r: PixelRect, rotation: Rotation, flip: Option<Flip>, aw: u32, ah: u
 /// the bench corpus (SSIM against a float Lanczos3 reference, before encoding): a 3264-px
 /// photo to 800 px decoded at 1/4 and resized 816 → 800 scores 0.978, at 1/2 0.999.
 fn dct_denominator(window_w: u32, window_h: u32, target_w: u32, target_h: u32) -> u8 {
-    let at_least = |window: u32, target: u32, factor: u64| {
-        u64::from(window) >= u64::from(target) * factor
-    };
+    let at_least =
+        |window: u32, target: u32, factor: u64| u64::from(window) >= u64::from(target) * factor;
     for d in [8u8, 4, 2] {
         let f = u64::from(d);
         if at_least(window_w, target_w, f) && at_least(window_h, target_h, f) {

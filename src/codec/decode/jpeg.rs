@@ -29,10 +29,8 @@ pub(super) fn decode(
 ) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
     // Both decoders pad a truncated scan with grey instead of failing; an EOI marker after the
     // first scan (scan data cannot contain one) shows that the file is complete.
-    let complete = bytes
-        .windows(2)
-        .rposition(|w| w == [0xFF, 0xD9])
-        .is_some_and(|eoi| eoi > header.scan_offset);
+    let complete =
+        memchr::memmem::rfind(bytes, &[0xFF, 0xD9]).is_some_and(|eoi| eoi > header.scan_offset);
     if !complete {
         return Err(CodecError::corrupt(F, "truncated: no end-of-image marker"));
     }
@@ -40,12 +38,11 @@ pub(super) fn decode(
     // thousands of blocks in two bytes), so the scan count bounds the decoding time; the
     // decoder has no such limit of its own. Entropy-coded data stuffs 0xFF as FF 00, so FF DA
     // only starts a scan.
-    let scans = bytes
-        .get(header.scan_offset..)
-        .unwrap_or(&[])
-        .windows(2)
-        .filter(|w| *w == [0xFF, 0xDA])
-        .count();
+    let scans = memchr::memmem::find_iter(
+        bytes.get(header.scan_offset..).unwrap_or(&[]),
+        &[0xFF, 0xDA],
+    )
+    .count();
     if scans > MAX_SCANS {
         return Err(CodecError::corrupt(
             F,
