@@ -1,10 +1,11 @@
 //! Output sizes of plans, one case per line: (source, query, expected `WxH` or the error's
 //! start). The first block is every worked example of the geometry rules (300×450 source).
 
-use pixform::plan::{plan, SourceFacts};
+use pixform::plan::{plan, Plan, SourceFacts};
 use pixform::{ImageFormat, Limits, TransformSpec};
 
-fn run(source: (u32, u32), query: &str) -> Result<String, String> {
+/// The plan of `query` for an opaque JPEG of `source` size.
+fn plan_jpeg(source: (u32, u32), query: &str) -> Result<Plan, String> {
     let spec = TransformSpec::from_query(query).map_err(|e| e.to_string())?;
     let facts = SourceFacts {
         width: source.0,
@@ -13,7 +14,11 @@ fn run(source: (u32, u32), query: &str) -> Result<String, String> {
         frames: 1,
         format: ImageFormat::Jpeg,
     };
-    let p = plan(&facts, &spec, &Limits::default()).map_err(|e| e.to_string())?;
+    plan(&facts, &spec, &Limits::default()).map_err(|e| e.to_string())
+}
+
+fn run(source: (u32, u32), query: &str) -> Result<String, String> {
+    let p = plan_jpeg(source, query)?;
     Ok(format!("{}x{}", p.width, p.height))
 }
 
@@ -180,15 +185,7 @@ const DCT_SCALES: &[((u32, u32), &str, u8)] = &[
 #[test]
 fn jpeg_shrink_on_load_scales() {
     for &(source, query, want) in DCT_SCALES {
-        let spec = TransformSpec::from_query(query).unwrap();
-        let facts = SourceFacts {
-            width: source.0,
-            height: source.1,
-            has_alpha: false,
-            frames: 1,
-            format: ImageFormat::Jpeg,
-        };
-        let p = plan(&facts, &spec, &Limits::default()).unwrap();
+        let p = plan_jpeg(source, query).unwrap();
         assert_eq!(p.decoder.jpeg_scale_denom, want, "{source:?} {query}");
     }
 }
