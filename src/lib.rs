@@ -21,6 +21,11 @@
 //!   larger files that score lower SSIM at the same `q` (`src/codec/encode/webp.rs`).
 //! * JPEG output is baseline 4:2:0 with optimized Huffman tables (progressive with
 //!   `fm=pjpg`), like sharp's `optimiseCoding`.
+//!
+//! Cargo features (Default: `cli`, `avif`): `cli` builds the `pixform` tool, `avif` the AVIF
+//! encoder, `parallel` runs the tool's batches on every core, `turbojpeg` codes JPEG with
+//! libjpeg-turbo (needs cmake and nasm), `webp-sse41` builds libwebp's SSE4.1 kernels (the
+//! binary then needs an SSE4.1 CPU), and `fast` is the fastest build: both of the last two.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

@@ -7,7 +7,7 @@
 #                             sets `venv` and `pillow_label`
 #   peers_pip_install PKG...  pip-installs PKG into that venv when it cannot import them
 #   peers_build_pixform T...  cargo build --release of the targets T (`--bin pixform`, …),
-#                             honouring PIXFORM_FEATURES (e.g. `turbojpeg`)
+#                             honouring PIXFORM_FEATURES (e.g. `fast`)
 # Each step installs only what is missing, so a second run touches no network.
 export PEERS_DIR=${PEERS_DIR:-$HOME/.cache/pixform-peers}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$root/target}
