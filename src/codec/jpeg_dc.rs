@@ -1,70 +1,19 @@
 //! Exact DC-only JPEG decoding at 1/8 scale.
 //!
-//! At a 1/8 DCT scale each 8×8 block becomes one pixel whose value depends on the block's DC
-//! coefficient alone (a 1×1 IDCT). In a *progressive* JPEG the DC coefficients travel in their
-//! own scans (Ss = Se = 0, first pass and refinements), so [`decode_dc`] entropy-decodes only
-//! those and steps over every AC scan by searching its data for the next marker. The result is
-//! byte-identical to [`super::decode`] with `scale_denom: 8` (which decodes every scan with
-//! `jpeg-decoder`): the 1×1 IDCT, chroma upsampling and YCbCr → RGB conversion repeat that
-//! decoder's arithmetic, including its SSSE3 colour conversion on x86.
-//!
-//! Sequential (baseline, extended) JPEGs are decoded too, but there every block's AC codes
-//! must still be Huffman-decoded to find the next block; only the IDCT work is saved.
+//! At 1/8 scale each 8×8 block is one pixel computed from its DC coefficient alone, so
+//! [`decode_dc`] entropy-decodes only the DC scans of a progressive JPEG and steps over the AC
+//! scans by their bytes. Its output is byte-identical to [`super::decode`] with
+//! `scale_denom: 8`. Only progressive files gain (12–29× on the bench corpus; baseline files
+//! must still Huffman-decode every AC code), which is why the codec's decode entry uses it for
+//! them alone. Measurements, and why the trick does not extend to 1/4 and 1/2:
+//! `docs/jpeg-dc-decoder.md`.
 //!
 //! Supported: SOF0/SOF1/SOF2 with Huffman coding, 8-bit samples, one (grey) or three (YCbCr,
 //! or RGB per component IDs/Adobe APP14) components, any integer sampling ratio, interleaved
 //! and non-interleaved scans, restart intervals, successive approximation, tables redefined
 //! between scans. Four-component (CMYK/YCCK) files give [`CodecError::Unsupported`] so that
 //! the caller falls back to [`super::decode`].
-//!
-//! When to call it: for a JPEG whose [`super::SourceInfo::progressive`] is set and whose plan
-//! asks for `scale_denom` 8, call [`decode_dc`] instead of [`super::decode`]; on
-//! [`CodecError::Unsupported`] fall back to [`super::decode`]. For baseline files it is no
-//! faster (below), so keep [`super::decode`] there.
-//!
-//! # Measurements
-//!
-//! `examples/dc_timing.rs`, release, median of 7, ms, on a shared 2-core AMD EPYC (load ≈ 4:
-//! trust the ratios). "Skippable" is the share of entropy-coded bytes in scans whose band holds
-//! no coefficient the reduced IDCT reads (1/8: DC only; 1/4: zig-zag 0, 1, 2, 4; 1/2: the
-//! top-left 4×4, zig-zag ≤ 24).
-//!
-//! | file | `decode` 1/8 | DC-only | speed-up | skippable 1/8 | 1/4 | 1/2 |
-//! |---|---:|---:|---:|---:|---:|---:|
-//! | j2 5312×2988 4:2:0 progressive | 152.0 | 12.5 | 12× | 85 % | 4 % | 0 % |
-//! | j4 4272×2848 4:2:2 progressive | 147.7 | 8.4 | 18× | 83 % | 4 % | 0 % |
-//! | j6 3264×2448 4:2:0 progressive | 129.8 | 4.4 | 29× | 92 % | 22 % | 0 % |
-//! | j8 2056×3088 4:2:0 progressive | 104.6 | 4.6 | 23× | 91 % | 14 % | 0 % |
-//! | j1 6028×3391 4:2:2 baseline | 83.2 | 83.0 | 1.0× | 0 % | 0 % | 0 % |
-//! | j5 4352×2448 4:2:2 baseline | 24.4 | 16.2 | 1.5× | 0 % | 0 % | 0 % |
-//!
-//! On baseline files the DC-only path is no faster than `jpeg-decoder`'s scaled decode (the AC
-//! Huffman decoding dominates both), so it is worth calling for progressive sources only.
-//!
-//! # Does the same hold at 1/4 and 1/2?
-//!
-//! No. All four progressive corpus files carry libjpeg's standard scan script:
-//!
-//! ```text
-//! comps  Ss–Se  Ah Al
-//! Y,Cb,Cr  0–0   0 1    DC first pass
-//! Y        1–5   0 2
-//! Cr       1–63  0 1
-//! Cb       1–63  0 1
-//! Y        6–63  0 2
-//! Y        1–63  2 1    luma AC refinement
-//! Y,Cb,Cr  0–0   1 0    DC refinement
-//! Cr       1–63  1 0
-//! Cb       1–63  1 0
-//! Y        1–63  1 0    luma AC refinement (the largest scan: 35–60 % of the bytes)
-//! ```
-//!
-//! A 2×2 IDCT (1/4) needs zig-zag coefficients 1, 2 and 4, a 4×4 IDCT (1/2) zig-zag 1–24:
-//! both are in every refinement scan (bands 1–63) and in the chroma first passes, so the only
-//! scan a 1/4 decoder could skip is the luma 6–63 first pass (4–22 % of the entropy-coded
-//! bytes) and a 1/2 decoder none at all. Partial decoding of the refinement scans is not
-//! possible either: a refinement band's codes interleave the bits of all its coefficients.
-//! Skipping scans pays at 1/8 only.
+
 use crate::format::ImageFormat;
 use crate::limits::Limits;
 use crate::pixels::Image;

@@ -3,7 +3,7 @@
 //! A 20 MP RGB decode needs 60 MB. The system allocator hands memory that large out as fresh
 //! pages and returns it on free, so every image pays one page fault per 4 KiB it touches:
 //! on the bench machines that cost as much CPU as the whole shrink-on-load pipeline
-//! (MEASUREMENTS.md, "Memory traffic"), and about a fifth of a WebP → JPEG transform. A
+//! (docs/measurements.md, "Memory traffic"), and about a fifth of a WebP → JPEG transform. A
 //! [`BufferPool`] keeps the large buffers of one transform for the next.
 
 /// Buffers below this size are left to the allocator, which recycles them cheaply.

@@ -9,9 +9,9 @@ use super::super::error::CodecError;
 
 const F: ImageFormat = ImageFormat::Avif;
 
-/// rav1e speed (1 slowest … 10 fastest). AVIF is by far the slowest encoder here (speed 10 ≈
-/// 81 ms for 800×450, speed 6 ≈ 690 ms, MEASUREMENTS.md); 9 keeps a server's latency near the
-/// fastest setting while gaining part of the compression of slower ones.
+/// rav1e speed (1 slowest … 10 fastest). AVIF is by far the slowest encoder here (speed 10
+/// ≈ 81 ms for 800×450, speed 6 ≈ 690 ms, docs/measurements.md); 9 keeps a server's latency
+/// near the fastest setting while gaining part of the compression of slower ones.
 const SPEED: u8 = 9;
 
 pub(super) fn encode(image: &Image, quality: u8) -> Result<Vec<u8>, CodecError> {
