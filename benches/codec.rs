@@ -10,7 +10,7 @@ mod common;
 use common::corpus;
 use criterion::{criterion_group, criterion_main, Criterion};
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
-use pixform::pipeline::ops::{resize, Filter, SourceWindow};
+use pixform::ops::{resize, Filter, SourceWindow};
 use pixform::{ImageFormat, Limits};
 
 fn decode_benches(c: &mut Criterion) {

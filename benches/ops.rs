@@ -3,7 +3,7 @@
 use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use pixform::pipeline::ops::{self, Filter, Resizer, SourceWindow};
+use pixform::ops::{self, Filter, Resizer, SourceWindow};
 use pixform::pixels::{Image, PixelLayout};
 
 /// A deterministic image with gradients and texture (content does not change the cost of

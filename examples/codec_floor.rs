@@ -12,7 +12,7 @@ use std::time::Instant;
 mod args;
 
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
-use pixform::pipeline::ops::{resize, Filter, SourceWindow};
+use pixform::ops::{resize, Filter, SourceWindow};
 use pixform::pixels::BufferPool;
 use pixform::plan::{plan, SourceFacts};
 use pixform::{Limits, TransformSpec};

@@ -15,7 +15,7 @@ pub enum Error {
     /// The image cannot be read or written (unknown format, corrupt data, limits).
     Codec(crate::codec::CodecError),
     /// A pixel operation failed.
-    Pipeline(crate::pipeline::ops::OpsError),
+    Pipeline(crate::ops::OpsError),
     /// An asset ID is malformed.
     Asset(crate::asset::AssetError),
     /// An image URL cannot be built, parsed, signed or verified.
@@ -78,7 +78,7 @@ from_layer!(
     Param(crate::params::ParamError),
     Plan(crate::plan::PlanError),
     Codec(crate::codec::CodecError),
-    Pipeline(crate::pipeline::ops::OpsError),
+    Pipeline(crate::ops::OpsError),
     Asset(crate::asset::AssetError),
     Url(crate::url::UrlError),
     Analyze(crate::analyze::AnalyzeError),

@@ -35,6 +35,7 @@ pub mod codec;
 pub mod error;
 pub mod format;
 pub mod limits;
+pub mod ops;
 pub mod params;
 pub mod pipeline;
 pub mod pixels;

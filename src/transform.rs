@@ -3,8 +3,9 @@
 use serde::Serialize;
 
 use crate::codec::{self, EncodeOptions};
+use crate::ops;
 use crate::params::{Color, TransformSpec};
-use crate::pipeline::{self, ops, Workspace};
+use crate::pipeline::{self, Workspace};
 use crate::pixels::PixelLayout;
 use crate::plan::{self, SourceFacts};
 use crate::{Error, ImageFormat, Limits};

@@ -12,7 +12,7 @@ use super::resize::{fit_within, resize};
 use crate::codec::{self, CodecError, DecodeOptions};
 use crate::format::ImageFormat;
 use crate::limits::Limits;
-use crate::pipeline::ops::{self, Orientation};
+use crate::ops::{self, Orientation};
 use crate::pixels::Image;
 
 /// What analysis needs from a decoded image.

@@ -6,8 +6,8 @@
 //! pixels, and the decoder's buffer is the only full-size one.
 
 use crate::codec::{self, CodecError, DecodeOptions, Decoded, SourceInfo};
+use crate::ops::{self, Filter, Orientation, SourceWindow};
 use crate::params::{Color, ColorSpace};
-use crate::pipeline::ops::{self, Filter, Orientation, SourceWindow};
 use crate::pipeline::Workspace;
 use crate::pixels::Image;
 use crate::plan::{PixelRect, Plan};

@@ -1,10 +1,9 @@
 //! Execution pipeline: the stages that turn decoded pixels into the planned output.
 //!
-//! [`ops`] holds the pure pixel operations (resize, crop, orientation, canvas, effects,
-//! colour, entropy crop); they know nothing about parameters, plans or codecs.
+//! The pure pixel operations it runs (resize, crop, orientation, canvas, effects, colour,
+//! entropy crop) live in [`crate::ops`], which knows nothing about parameters, plans or codecs.
 
 pub mod execute;
-pub mod ops;
 mod workspace;
 
 pub use execute::{render, render_with, Rendered};

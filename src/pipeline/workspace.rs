@@ -1,6 +1,6 @@
 //! State one thread keeps between renders: large buffers and the resampler's scratch.
 
-use crate::pipeline::ops::Resizer;
+use crate::ops::Resizer;
 use crate::pixels::{buffer_len, BufferPool, PixelLayout};
 
 /// Buffers and resampler scratch reused from one render to the next.
