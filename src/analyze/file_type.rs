@@ -1,4 +1,5 @@
-//! What kind of file a byte string is: magic bytes first, the filename's extension second.
+//! What kind of file a byte string is: its magic bytes decide; the filename's extension only
+//! refines bytes with no signature pixform knows.
 
 use crate::format::ImageFormat;
 
@@ -67,62 +68,80 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     Sniffed::Unknown
 }
 
+/// Lowercase file extension, the media type usually served for it, and whether [`sniff`]
+/// recognises files of that type by their bytes (OOXML documents are ZIP archives, so their
+/// bytes always sniff as `application/zip`).
+const EXTENSIONS: &[(&str, &str, bool)] = &[
+    ("pdf", "application/pdf", true),
+    ("zip", "application/zip", true),
+    ("gz", "application/gzip", true),
+    ("json", "application/json", false),
+    ("txt", "text/plain", false),
+    ("csv", "text/csv", false),
+    ("html", "text/html", false),
+    ("htm", "text/html", false),
+    ("css", "text/css", false),
+    ("js", "text/javascript", false),
+    ("xml", "application/xml", false),
+    ("svg", "image/svg+xml", false),
+    ("md", "text/markdown", false),
+    ("mp3", "audio/mpeg", false),
+    ("ogg", "audio/ogg", true),
+    ("wav", "audio/wav", false),
+    ("flac", "audio/flac", true),
+    ("mp4", "video/mp4", true),
+    ("mov", "video/quicktime", false),
+    ("webm", "video/webm", true),
+    ("woff", "font/woff", true),
+    ("woff2", "font/woff2", true),
+    ("ttf", "font/ttf", false),
+    ("otf", "font/otf", false),
+    ("doc", "application/msword", false),
+    (
+        "docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        true,
+    ),
+    ("xls", "application/vnd.ms-excel", false),
+    (
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        true,
+    ),
+    (
+        "pptx",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        true,
+    ),
+    ("jpg", "image/jpeg", true),
+    ("jpeg", "image/jpeg", true),
+    ("png", "image/png", true),
+    ("gif", "image/gif", true),
+    ("webp", "image/webp", true),
+    ("avif", "image/avif", true),
+    ("heic", "image/heic", true),
+    ("tif", "image/tiff", true),
+    ("tiff", "image/tiff", true),
+    ("bmp", "image/bmp", true),
+];
+
 /// The media type usually served for a lowercase file extension.
 pub(crate) fn mime_for_extension(extension: &str) -> Option<&'static str> {
-    const TABLE: &[(&str, &str)] = &[
-        ("pdf", "application/pdf"),
-        ("zip", "application/zip"),
-        ("gz", "application/gzip"),
-        ("json", "application/json"),
-        ("txt", "text/plain"),
-        ("csv", "text/csv"),
-        ("html", "text/html"),
-        ("htm", "text/html"),
-        ("css", "text/css"),
-        ("js", "text/javascript"),
-        ("xml", "application/xml"),
-        ("svg", "image/svg+xml"),
-        ("md", "text/markdown"),
-        ("mp3", "audio/mpeg"),
-        ("ogg", "audio/ogg"),
-        ("wav", "audio/wav"),
-        ("flac", "audio/flac"),
-        ("mp4", "video/mp4"),
-        ("mov", "video/quicktime"),
-        ("webm", "video/webm"),
-        ("woff", "font/woff"),
-        ("woff2", "font/woff2"),
-        ("ttf", "font/ttf"),
-        ("otf", "font/otf"),
-        ("doc", "application/msword"),
-        (
-            "docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        ),
-        ("xls", "application/vnd.ms-excel"),
-        (
-            "xlsx",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-        (
-            "pptx",
-            "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        ),
-        ("jpg", "image/jpeg"),
-        ("jpeg", "image/jpeg"),
-        ("png", "image/png"),
-        ("gif", "image/gif"),
-        ("webp", "image/webp"),
-        ("avif", "image/avif"),
-        ("heic", "image/heic"),
-        ("tif", "image/tiff"),
-        ("tiff", "image/tiff"),
-        ("bmp", "image/bmp"),
-    ];
-    TABLE
+    EXTENSIONS
         .iter()
-        .find(|(ext, _)| *ext == extension)
-        .map(|(_, mime)| *mime)
+        .find(|(ext, _, _)| *ext == extension)
+        .map(|(_, mime, _)| *mime)
+}
+
+/// The media type a file name's extension may give bytes that [`sniff`] did not recognise:
+/// only a type without a signature pixform checks. The bytes of any other type would have
+/// been recognised, so a name claiming one (a text file called `photo.jpg`) names, but does
+/// not type, the file.
+pub(crate) fn mime_for_unrecognised(extension: &str) -> Option<&'static str> {
+    EXTENSIONS
+        .iter()
+        .find(|(ext, _, signed)| *ext == extension && !signed)
+        .map(|(_, mime, _)| *mime)
 }
 
 /// The lowercase extension of `filename` when it is a plain ASCII alphanumeric suffix (at most
@@ -157,6 +176,25 @@ mod tests {
         ];
         for (bytes, want) in cases {
             assert_eq!(sniff(bytes), *want, "{bytes:?}");
+        }
+    }
+
+    #[test]
+    fn a_name_types_only_what_bytes_cannot_show() {
+        let cases = [
+            ("txt", Some("text/plain")),
+            ("csv", Some("text/csv")),
+            ("doc", Some("application/msword")),
+            ("jpg", None),
+            ("png", None),
+            ("webp", None),
+            ("pdf", None),
+            ("zip", None),
+            ("docx", None),
+            ("exe", None),
+        ];
+        for (ext, want) in cases {
+            assert_eq!(mime_for_unrecognised(ext), want, "{ext}");
         }
     }
 

@@ -61,6 +61,5 @@ pub fn run(args: &AnalyzeArgs) -> Result<(), String> {
         many => serde_json::to_string_pretty(many),
     }
     .map_err(|e| format!("JSON output: {e}"))?;
-    println!("{json}");
-    Ok(())
+    crate::stdout::print_line(&json)
 }

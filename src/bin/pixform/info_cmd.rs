@@ -20,6 +20,5 @@ pub fn run(args: &InfoArgs) -> Result<(), String> {
     let info =
         probe(&bytes, &Limits::default()).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let json = serde_json::to_string_pretty(&info).map_err(|e| format!("json: {e}"))?;
-    println!("{json}");
-    Ok(())
+    crate::stdout::print_line(&json)
 }

@@ -5,6 +5,7 @@ mod analyze_cmd;
 mod info_cmd;
 mod params_cmd;
 mod plan_cmd;
+mod stdout;
 mod transform_cmd;
 mod url_cmd;
 

@@ -13,12 +13,14 @@ pub struct ParamsArgs {
 
 /// Prints the registry.
 pub fn run(args: &ParamsArgs) -> Result<(), String> {
-    if args.dict {
-        for token in registry::fuzz_dictionary() {
-            println!("{token:?}");
-        }
+    let text = if args.dict {
+        registry::fuzz_dictionary()
+            .iter()
+            .map(|token| format!("{token:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     } else {
-        print!("{}", registry::markdown_table());
-    }
-    Ok(())
+        registry::markdown_table().trim_end_matches('\n').to_owned()
+    };
+    crate::stdout::print_line(&text)
 }

@@ -51,6 +51,5 @@ pub fn run(args: &PlanArgs) -> Result<(), String> {
     };
     let plan = plan(&facts, &spec, &Limits::default()).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?;
-    println!("{json}");
-    Ok(())
+    crate::stdout::print_line(&json)
 }

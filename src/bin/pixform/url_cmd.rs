@@ -50,8 +50,7 @@ pub fn run(args: &UrlArgs) -> Result<(), String> {
     if let Some(url) = &args.parse {
         let parsed = parse_image_url(url).map_err(|e| e.to_string())?;
         let json = serde_json::to_string_pretty(&parsed).map_err(|e| e.to_string())?;
-        println!("{json}");
-        return Ok(());
+        return crate::stdout::print_line(&json);
     }
     let image = args
         .image
@@ -78,8 +77,7 @@ pub fn run(args: &UrlArgs) -> Result<(), String> {
     }
     let options: UrlOptions =
         serde_json::from_value(Value::Object(options)).map_err(|e| e.to_string())?;
-    println!("{}", options.to_url().map_err(|e| e.to_string())?);
-    Ok(())
+    crate::stdout::print_line(&options.to_url().map_err(|e| e.to_string())?)
 }
 
 fn insert_option(options: &mut Map<String, Value>, key: &str, value: &str) -> Result<(), String> {
