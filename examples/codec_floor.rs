@@ -57,7 +57,7 @@ fn main() {
             }
             let img = decoded.image;
             let full = SourceWindow::full(img.width(), img.height());
-            let (w, h) = if decoded.orientation >= 5 {
+            let (w, h) = if decoded.orientation.swaps_axes() {
                 (p.height, p.width)
             } else {
                 (p.width, p.height)

@@ -7,9 +7,9 @@
 use std::borrow::Cow;
 
 use pixform::codec::{
-    apply_orientation, decode, encode, probe, scaled_size, CodecError, ColorModel, DecodeOptions,
-    EncodeOptions,
+    decode, encode, probe, scaled_size, CodecError, ColorModel, DecodeOptions, EncodeOptions,
 };
+use pixform::ops::Orientation;
 use pixform::pixels::{Image, PixelLayout};
 use pixform::{ImageFormat, Limits};
 
@@ -641,6 +641,12 @@ fn abc() -> Image {
     .unwrap()
 }
 
+/// `img` turned by EXIF orientation `o` (values outside 1..=8 leave it as is).
+fn apply_orientation(img: Image, o: u8) -> Image {
+    let o = Orientation::from_exif(o).unwrap_or_default();
+    o.apply_owned(img).expect("orient")
+}
+
 fn labels(img: &Image) -> (u32, u32, Vec<u8>) {
     (
         img.width(),
@@ -724,14 +730,14 @@ fn every_exif_orientation_decodes_to_the_same_upright_image() {
         );
         let info = probe(&bytes, &Limits::default()).expect("probe");
         assert_eq!(
-            (info.orientation, info.width, info.height),
+            (info.orientation.exif(), info.width, info.height),
             (o, 3, 2),
             "orientation {o}"
         );
         let d = dec(&bytes);
-        assert_eq!(d.orientation, o);
+        assert_eq!(d.orientation.exif(), o);
         assert_eq!(
-            apply_orientation(d.image, d.orientation),
+            apply_orientation(d.image, d.orientation.exif()),
             upright,
             "orientation {o}"
         );
@@ -745,7 +751,10 @@ fn every_exif_orientation_decodes_to_the_same_upright_image() {
         png::BitDepth::Eight,
         |i| i.exif_metadata = Some(Cow::Owned(exif_orientation(42))),
     );
-    assert_eq!(probe(&bytes, &Limits::default()).unwrap().orientation, 1);
+    assert_eq!(
+        probe(&bytes, &Limits::default()).unwrap().orientation,
+        Orientation::Identity
+    );
 }
 
 // ---------------------------------------------------------------- JPEG DCT scaling
@@ -863,7 +872,7 @@ fn corpus_orientation_6_probe() {
     let info = probe(&bytes, &Limits::default()).unwrap();
     assert_eq!(
         (
-            info.orientation,
+            info.orientation.exif(),
             info.stored_width,
             info.stored_height,
             info.width,
@@ -881,10 +890,10 @@ fn corpus_orientation_6_probe() {
     )
     .unwrap();
     assert_eq!(
-        (d.image.width(), d.image.height(), d.orientation),
+        (d.image.width(), d.image.height(), d.orientation.exif()),
         (257, 386, 6)
     );
-    let upright = apply_orientation(d.image, d.orientation);
+    let upright = apply_orientation(d.image, d.orientation.exif());
     assert_eq!((upright.width(), upright.height()), (386, 257));
 }
 
@@ -959,7 +968,7 @@ fn encode_decode_round_trips() {
                 info.height,
                 info.progressive,
                 info.has_icc,
-                info.orientation
+                info.orientation.exif()
             ),
             (format, w, h, progressive, false, 1),
             "{format}"

@@ -233,7 +233,7 @@ fn decode_dc_reports_orientation_and_keeps_profile_semantics() {
     let bytes = encode(&CASES[1]);
     let d = decode_dc(&bytes, &Limits::default(), true).unwrap();
     assert_eq!((d.image.width(), d.image.height()), (24, 17));
-    assert_eq!(d.orientation, 1);
+    assert_eq!(d.orientation.exif(), 1);
     assert_eq!(d.icc_profile, None);
 }
 

@@ -1,10 +1,9 @@
 //! BlurHash placeholders (Wolt's algorithm, through the `blurhash` crate).
 
-use fast_image_resize::FilterType;
-
 use super::error::{internal, AnalyzeError};
-use super::resize::{fit_within, resize};
+use crate::ops::{self, Filter, SourceWindow};
 use crate::pixels::{Image, PixelLayout};
+use crate::plan::geometry::shrink_within;
 
 /// Components along the longer side.
 const LONG_SIDE_COMPONENTS: u32 = 5;
@@ -28,8 +27,10 @@ pub(crate) fn blurhash_for_size(
     height: u32,
 ) -> Result<String, AnalyzeError> {
     let (cx, cy) = components(width, height);
-    let (w, h) = fit_within(image.width(), image.height(), ENCODE_SIDE);
-    let small = resize(image, w, h, FilterType::Bilinear)?;
+    let (w, h) = shrink_within(image.width(), image.height(), ENCODE_SIDE);
+    let full = SourceWindow::full(image.width(), image.height());
+    let small =
+        ops::resize(image, full, w, h, Filter::Bilinear).map_err(|e| internal("resize", e))?;
     let rgba: Vec<u8> = match small.layout() {
         PixelLayout::Rgb8 => small
             .data()

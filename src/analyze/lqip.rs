@@ -2,12 +2,11 @@
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use fast_image_resize::FilterType;
 
 use super::error::{internal, AnalyzeError};
-use super::resize::resize;
 use crate::codec::{self, EncodeOptions};
 use crate::format::ImageFormat;
+use crate::ops::{self, Filter, SourceWindow};
 use crate::pixels::{Image, PixelLayout};
 
 /// Width of the placeholder, in pixels (the Assets API's).
@@ -32,7 +31,9 @@ pub(crate) fn lqip_for_size(
     height: u32,
 ) -> Result<String, AnalyzeError> {
     let (w, h) = lqip_size(width, height);
-    let small = resize(image, w, h, FilterType::Lanczos3)?;
+    let full = SourceWindow::full(image.width(), image.height());
+    let small =
+        ops::resize(image, full, w, h, Filter::Lanczos3).map_err(|e| internal("resize", e))?;
     // The codec's JPEG encoder writes optimized Huffman tables and no metadata: at 20 px the
     // tables are most of the file, so this roughly halves the data URL.
     let format = match small.layout() {

@@ -23,7 +23,6 @@ mod lqip;
 mod mmcq;
 mod options;
 mod palette;
-mod resize;
 mod source;
 
 use sha1::{Digest, Sha1};
@@ -35,7 +34,7 @@ pub use document::{
 };
 pub use error::AnalyzeError;
 pub use lqip::{lqip, LQIP_WIDTH};
-pub use options::{AnalyzeOptions, MetadataKind, UnknownMetadataKind, DEFAULT_BASE_URL};
+pub use options::{AnalyzeOptions, MetadataKind, UnknownMetadataKind};
 pub use palette::palette;
 
 use file_type::{extension_of, mime_for_extension, sniff, Sniffed};
@@ -155,6 +154,6 @@ fn asset_path(opts: &AnalyzeOptions, kind: &str, file: &str) -> Option<String> {
 }
 
 fn asset_url(opts: &AnalyzeOptions, path: &str) -> String {
-    let base = opts.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
+    let base = opts.base_url.as_deref().unwrap_or(crate::url::DEFAULT_BASE_URL);
     format!("{}/{path}", base.trim_end_matches('/'))
 }

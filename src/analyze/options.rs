@@ -135,9 +135,6 @@ impl Default for AnalyzeOptions {
     }
 }
 
-/// The CDN origin of Sanity asset URLs.
-pub const DEFAULT_BASE_URL: &str = "https://cdn.sanity.io";
-
 impl AnalyzeOptions {
     /// Whether `kind` is to be computed.
     pub fn wants(&self, kind: MetadataKind) -> bool {

@@ -5,15 +5,13 @@
 //! that still covers the preview; formats with alpha are decoded in full, because `isOpaque`
 //! speaks of every pixel.
 
-use fast_image_resize::FilterType;
-
 use super::error::{internal, AnalyzeError};
-use super::resize::{fit_within, resize};
 use crate::codec::{self, CodecError, DecodeOptions};
 use crate::format::ImageFormat;
 use crate::limits::Limits;
-use crate::ops::{self, Orientation};
+use crate::ops::{self, Filter, SourceWindow};
 use crate::pixels::Image;
+use crate::plan::geometry::shrink_within;
 
 /// What analysis needs from a decoded image.
 #[derive(Debug)]
@@ -72,11 +70,19 @@ pub(crate) fn load(
     )
     .map_err(codec_error)?;
     let is_opaque = !info.has_alpha || ops::is_opaque(&decoded.image);
-    let (pw, ph) = fit_within(decoded.image.width(), decoded.image.height(), preview_side);
-    let small = resize(&decoded.image, pw, ph, FilterType::Bilinear)?;
+    let (sw, sh) = (decoded.image.width(), decoded.image.height());
+    let (pw, ph) = shrink_within(sw, sh, preview_side);
+    let small = ops::resize(
+        &decoded.image,
+        SourceWindow::full(sw, sh),
+        pw,
+        ph,
+        Filter::Bilinear,
+    )
+    .map_err(|e| internal("resize", e))?;
     drop(decoded.image);
-    let orientation = Orientation::from_exif(decoded.orientation).unwrap_or_default();
-    let preview = orientation
+    let preview = decoded
+        .orientation
         .apply_owned(small)
         .map_err(|e| internal("orient", e))?;
     Ok(Source {

@@ -4,19 +4,20 @@
 //! make the reader loop or fail: anything unexpected gives orientation 1.
 
 use super::bytes::{be_u16, be_u32, le_u16, le_u32};
+use crate::ops::Orientation;
 
 /// The TIFF tag number of Orientation.
 const ORIENTATION_TAG: u16 = 0x0112;
 /// The TIFF field type SHORT.
 const TYPE_SHORT: u16 = 3;
 
-/// The orientation (1..=8) stored in an EXIF block, or 1 when absent or invalid. `exif` may
-/// start with the `Exif\0\0` APP1 prefix or directly with the TIFF header.
-pub fn orientation_from_exif(exif: &[u8]) -> u8 {
+/// The orientation stored in an EXIF block, or [`Orientation::Identity`] when absent or
+/// invalid. `exif` may start with the `Exif\0\0` APP1 prefix or directly with the TIFF header.
+pub fn orientation_from_exif(exif: &[u8]) -> Orientation {
     let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
     read_orientation(tiff)
-        .filter(|o| (1..=8).contains(o))
-        .unwrap_or(1)
+        .and_then(Orientation::from_exif)
+        .unwrap_or_default()
 }
 
 fn read_orientation(tiff: &[u8]) -> Option<u8> {
@@ -91,15 +92,18 @@ mod tests {
     #[test]
     fn reads_orientation_in_both_byte_orders() {
         for o in 1..=8u16 {
-            assert_eq!(orientation_from_exif(&tiff(true, 0x0112, 3, 1, o)), o as u8);
             assert_eq!(
-                orientation_from_exif(&tiff(false, 0x0112, 3, 1, o)),
+                orientation_from_exif(&tiff(true, 0x0112, 3, 1, o)).exif(),
+                o as u8
+            );
+            assert_eq!(
+                orientation_from_exif(&tiff(false, 0x0112, 3, 1, o)).exif(),
                 o as u8
             );
         }
         let mut prefixed = b"Exif\0\0".to_vec();
         prefixed.extend(tiff(false, 0x0112, 3, 1, 6));
-        assert_eq!(orientation_from_exif(&prefixed), 6);
+        assert_eq!(orientation_from_exif(&prefixed).exif(), 6);
     }
 
     #[test]
@@ -119,7 +123,7 @@ mod tests {
             ),
         ];
         for (name, data) in cases {
-            assert_eq!(orientation_from_exif(&data), 1, "{name}");
+            assert_eq!(orientation_from_exif(&data).exif(), 1, "{name}");
         }
     }
 }

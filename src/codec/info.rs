@@ -2,6 +2,7 @@
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;
+use crate::ops::Orientation;
 
 use super::error::CodecError;
 
@@ -37,8 +38,9 @@ pub struct SourceInfo {
     pub stored_width: u32,
     /// Height as stored in the file (EXIF orientation not applied).
     pub stored_height: u32,
-    /// EXIF orientation 1..=8; 1 when there is no EXIF, no orientation tag, or it is invalid.
-    pub orientation: u8,
+    /// The EXIF orientation (serialized as its tag value 1..=8); the identity when there is no
+    /// EXIF, no orientation tag, or it is invalid.
+    pub orientation: Orientation,
     /// Width after applying the orientation (stored height for orientations 5..=8).
     pub width: u32,
     /// Height after applying the orientation (stored width for orientations 5..=8).
@@ -65,7 +67,7 @@ impl SourceInfo {
             format,
             stored_width,
             stored_height,
-            orientation: 1,
+            orientation: Orientation::Identity,
             width: stored_width,
             height: stored_height,
             has_alpha: false,
@@ -77,20 +79,23 @@ impl SourceInfo {
         }
     }
 
-    /// Sets the orientation (ignoring values outside 1..=8) and the oriented size.
-    pub(crate) fn set_orientation(&mut self, orientation: u8) {
-        self.orientation = if (1..=8).contains(&orientation) {
-            orientation
-        } else {
-            1
-        };
-        if self.orientation >= 5 {
-            self.width = self.stored_height;
-            self.height = self.stored_width;
-        } else {
-            self.width = self.stored_width;
-            self.height = self.stored_height;
+    /// Sets the orientation and the oriented size.
+    pub(crate) fn set_orientation(&mut self, orientation: Orientation) {
+        self.orientation = orientation;
+        (self.width, self.height) =
+            orientation.oriented_size(self.stored_width, self.stored_height);
+    }
+}
+
+/// The size a JPEG decodes to with `scale_denom` `d`: `(ceil(w/d), ceil(h/d))` for d in
+/// {2, 4, 8}, `(w, h)` otherwise. Apply it to the stored size.
+pub fn scaled_size(width: u32, height: u32, scale_denom: u8) -> (u32, u32) {
+    match scale_denom {
+        2 | 4 | 8 => {
+            let d = u32::from(scale_denom);
+            (width.div_ceil(d), height.div_ceil(d))
         }
+        _ => (width, height),
     }
 }
 

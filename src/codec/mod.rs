@@ -10,7 +10,8 @@
 //!   `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
 //!   ([`DecodeOptions::scale_denom`], sizes from [`scaled_size`]). Embedded ICC profiles are
 //!   converted to sRGB with moxcms unless asked to keep them.
-//! * [`apply_orientation`] turns the decoded image upright (EXIF orientation 1..=8).
+//!   The decoded image carries its EXIF [`Orientation`](crate::ops::Orientation), which turns
+//!   it upright.
 //! * [`encode`] writes JPEG, PNG, WebP, GIF or AVIF, with no metadata but an optional ICC
 //!   profile.
 //!
@@ -30,17 +31,15 @@ mod info;
 mod jpeg_dc;
 #[cfg(feature = "turbojpeg")]
 mod jpeg_icc;
-mod orient;
 #[cfg(feature = "turbojpeg")]
 mod turbo;
 
-pub use decode::{decode, decode_pooled, scaled_size, DecodeOptions, Decoded};
+pub use decode::{decode, decode_pooled, DecodeOptions, Decoded};
 pub use encode::{encode, encode_pooled, EncodeOptions};
 pub use error::CodecError;
 pub use exif::orientation_from_exif;
-pub use info::{ColorModel, SourceInfo};
+pub use info::{scaled_size, ColorModel, SourceInfo};
 pub use jpeg_dc::{decode_dc, decode_dc_only, scan_script, ScanSummary};
-pub use orient::apply_orientation;
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;

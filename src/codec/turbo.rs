@@ -12,10 +12,9 @@ use crate::format::ImageFormat;
 use crate::pixels::{BufferPool, Image, PixelLayout};
 
 use super::color::{SampleKind, Samples};
-use super::decode::scaled_size;
 use super::error::CodecError;
 use super::header::Header;
-use super::info::ColorModel;
+use super::info::{scaled_size, ColorModel};
 use super::jpeg_icc;
 
 const F: ImageFormat = ImageFormat::Jpeg;

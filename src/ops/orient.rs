@@ -52,6 +52,13 @@ const ALL: [Orientation; 8] = [
     Orientation::Rotate270,
 ];
 
+/// Serialized as the EXIF tag value (1–8), the number image tools print.
+impl serde::Serialize for Orientation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u8(self.exif())
+    }
+}
+
 impl Orientation {
     /// All eight orientations in EXIF order (1 to 8).
     pub const ALL: [Orientation; 8] = ALL;

@@ -47,7 +47,7 @@ pub fn render_with(
     ws: &mut Workspace,
 ) -> Result<Rendered, Error> {
     let decoded = decode(input, info, plan, limits, ws)?;
-    let exif = Orientation::from_exif(decoded.orientation).unwrap_or(Orientation::Identity);
+    let exif = decoded.orientation;
     let stored = Stored {
         image: &decoded.image,
         full_width: info.stored_width,

@@ -54,6 +54,16 @@ pub(crate) fn fit_within(w: u32, h: u32, bw: Option<u32>, bh: Option<u32>) -> (u
     }
 }
 
+/// A `w`×`h` image scaled down (never up) so that its longer side is at most `max_side`, as
+/// [`fit_within`] a `max_side` square.
+pub(crate) fn shrink_within(w: u32, h: u32, max_side: u32) -> (u32, u32) {
+    if w.max(h) <= max_side {
+        (w, h)
+    } else {
+        fit_within(w, h, Some(max_side), Some(max_side))
+    }
+}
+
 /// Completes a box given by one or both sides with the image's aspect ratio.
 pub(crate) fn complete_box(w: u32, h: u32, bw: Option<u32>, bh: Option<u32>) -> (u32, u32) {
     match (bw, bh) {
@@ -106,6 +116,20 @@ mod tests {
         ];
         for &(w, h, bw, bh, want) in cases {
             assert_eq!(fit_within(w, h, bw, bh), want, "{w}x{h} in {bw:?}x{bh:?}");
+        }
+    }
+
+    #[test]
+    fn shrink_within_cases() {
+        let cases = [
+            ((6028, 3391, 256), (256, 144)),
+            ((3391, 6028, 256), (144, 256)),
+            ((100, 50, 256), (100, 50)),
+            ((10_000, 1, 256), (256, 1)),
+            ((256, 256, 256), (256, 256)),
+        ];
+        for ((w, h, m), want) in cases {
+            assert_eq!(shrink_within(w, h, m), want, "{w}x{h} within {m}");
         }
     }
 

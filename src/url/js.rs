@@ -17,21 +17,9 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'(')
     .remove(b')');
 
-/// What RFC 3986 leaves alone (the signed-URL canonical form): `A-Z a-z 0-9 - _ . ~`.
-const RFC3986_UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'~');
-
 /// `encodeURIComponent(s)`.
 pub(crate) fn encode_uri_component(s: &str) -> String {
     utf8_percent_encode(s, URI_COMPONENT).to_string()
-}
-
-/// `encodeURIComponent(s)` with `!'()*` also escaped, as `@sanity/signed-urls` does.
-pub(crate) fn encode_rfc3986(s: &str) -> String {
-    utf8_percent_encode(s, RFC3986_UNRESERVED).to_string()
 }
 
 /// `Number.prototype.toString()` (radix 10): shortest round-trip digits, exponent form
@@ -299,9 +287,5 @@ mod tests {
         assert_eq!(encode_uri_component("a&b=c.png"), "a%26b%3Dc.png");
         assert_eq!(encode_uri_component("my image!*'()~"), "my%20image!*'()~");
         assert_eq!(encode_uri_component("é/"), "%C3%A9%2F");
-        assert_eq!(
-            encode_rfc3986("my image!*'()~"),
-            "my%20image%21%2A%27%28%29~"
-        );
     }
 }

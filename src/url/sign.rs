@@ -13,8 +13,10 @@ use time::format_description::well_known::Rfc3339;
 use time::{OffsetDateTime, UtcOffset};
 
 use super::error::UrlError;
-use super::js::encode_rfc3986;
 use super::parse::SIGNING_KEYS;
+// `encodeURIComponent` with `!'()*` also escaped, as `@sanity/signed-urls` does: RFC 3986's
+// unreserved set, the one the canonical query uses.
+use crate::params::encode_component as encode_rfc3986;
 
 /// base64url that accepts the signature with or without padding.
 const URL_SAFE_ANY_PADDING: GeneralPurpose = GeneralPurpose::new(
@@ -239,6 +241,14 @@ mod tests {
 
     const SEED: &str = "9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60";
     const PUBLIC: &str = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+
+    #[test]
+    fn escapes_what_encode_uri_component_leaves() {
+        assert_eq!(
+            encode_rfc3986("my image!*'()~"),
+            "my%20image%21%2A%27%28%29~"
+        );
+    }
 
     #[test]
     fn canonicalises_and_replaces_signing_params() {

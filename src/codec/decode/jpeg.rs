@@ -12,7 +12,8 @@ use crate::pixels::BufferPool;
 use super::super::color::{SampleKind, Samples};
 use super::super::error::CodecError;
 use super::super::header::Header;
-use super::{scaled_size, DecodeOptions};
+use super::super::info::scaled_size;
+use super::DecodeOptions;
 
 const F: ImageFormat = ImageFormat::Jpeg;
 

@@ -8,11 +8,13 @@ mod webp;
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;
+use crate::ops::Orientation;
 use crate::pixels::{BufferPool, Image};
 
 use super::color::to_image;
 use super::error::CodecError;
 use super::header::read_header;
+use super::info::scaled_size;
 
 /// How to decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,28 +44,16 @@ impl Default for DecodeOptions {
 /// A decoded image.
 #[derive(Debug, Clone)]
 pub struct Decoded {
-    /// The pixels in *stored* orientation (EXIF not applied; see
-    /// [`super::apply_orientation`]): `Rgb8` for opaque sources (grey expanded), `Rgba8` for
-    /// sources with alpha.
+    /// The pixels in *stored* orientation (EXIF not applied; [`Orientation::apply_owned`]
+    /// turns them upright): `Rgb8` for opaque sources (grey expanded), `Rgba8` for sources
+    /// with alpha.
     pub image: Image,
-    /// The EXIF orientation, 1..=8.
-    pub orientation: u8,
+    /// The EXIF orientation.
+    pub orientation: Orientation,
     /// The RGB ICC profile the pixels are in, byte for byte as embedded. Only with
     /// [`DecodeOptions::to_srgb`] false and an embedded RGB profile that moxcms parses;
     /// otherwise `None` and the pixels are sRGB.
     pub icc_profile: Option<Vec<u8>>,
-}
-
-/// The size a JPEG decodes to with `scale_denom` `d`: `(ceil(w/d), ceil(h/d))` for d in
-/// {2, 4, 8}, `(w, h)` otherwise. Apply it to the stored size.
-pub fn scaled_size(width: u32, height: u32, scale_denom: u8) -> (u32, u32) {
-    match scale_denom {
-        2 | 4 | 8 => {
-            let d = u32::from(scale_denom);
-            (width.div_ceil(d), height.div_ceil(d))
-        }
-        _ => (width, height),
-    }
 }
 
 /// Decodes `bytes` (JPEG, PNG, WebP, GIF). The header is read and checked against `limits`

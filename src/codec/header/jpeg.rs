@@ -2,6 +2,7 @@
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;
+use crate::ops::Orientation;
 
 use super::super::bytes::{be_u16, byte, slice};
 use super::super::error::CodecError;
@@ -27,7 +28,7 @@ struct Frame {
 pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> {
     let mut pos = 2usize;
     let mut frame: Option<Frame> = None;
-    let mut orientation = 1u8;
+    let mut orientation = Orientation::Identity;
     let mut icc_len = 0usize;
     let mut adobe_transform = None;
     let scan_offset = loop {
