@@ -37,7 +37,7 @@ pub use lqip::{lqip, LQIP_WIDTH};
 pub use options::{AnalyzeOptions, MetadataKind, UnknownMetadataKind};
 pub use palette::palette;
 
-use file_type::{extension_of, mime_for_extension, sniff, Sniffed};
+use file_type::{extension_of, mime_for_extension, mime_for_unrecognised, sniff, Sniffed};
 
 /// Longest side of the preview the LQIP, BlurHash and palette are computed from.
 pub const PREVIEW_SIDE: u32 = 256;
@@ -46,9 +46,14 @@ pub const PREVIEW_SIDE: u32 = 256;
 ///
 /// An image (JPEG, PNG, WebP, GIF; recognised by its magic bytes, not its name) gives a
 /// `sanity.imageAsset` whose ID, path and dimensions use the EXIF-oriented size; anything else
-/// gives a `sanity.fileAsset`. Errors: the input or the declared source exceeds
-/// `opts.limits`, the image is corrupt, or it is an image format pixform cannot decode
-/// (AVIF, HEIC, TIFF, BMP — pass `as_file` to describe such bytes as a file).
+/// gives a `sanity.fileAsset`. A file's `mimeType` comes from its bytes: the name's extension
+/// is its `extension`, and gives the type only when pixform knows no signature for that type
+/// (`notes.txt` is `text/plain`, but a text file named `photo.jpg` is
+/// `application/octet-stream`, never `image/jpeg`).
+///
+/// Errors: the input or the declared source exceeds `opts.limits`, the image is corrupt, or
+/// it is an image format pixform cannot decode (AVIF, HEIC, TIFF, BMP — pass `as_file` to
+/// describe such bytes as a file).
 pub fn analyze(bytes: &[u8], opts: &AnalyzeOptions) -> Result<AssetDocument, AnalyzeError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > opts.limits.max_input_bytes {
@@ -130,7 +135,7 @@ fn file_asset(sha1: String, size: u64, sniffed: Sniffed, opts: &AnalyzeOptions) 
         Sniffed::Other(mime) => Some(mime),
         Sniffed::Unknown => None,
     }
-    .or_else(|| mime_for_extension(&ext))
+    .or_else(|| mime_for_unrecognised(&ext))
     .unwrap_or("application/octet-stream");
     let path = asset_path(opts, "files", &format!("{sha1}.{ext}"));
     FileAsset {
