@@ -47,6 +47,6 @@ pub use analyze::{analyze, AnalyzeOptions, AssetDocument};
 pub use asset::AssetId;
 pub use error::Error;
 pub use format::ImageFormat;
-pub use limits::Limits;
+pub use limits::{LimitKind, Limits};
 pub use params::TransformSpec;
 pub use transform::{transform, Output, TransformOptions, Transformer};

@@ -4,6 +4,8 @@
 //! before a buffer of that size is allocated, so a tiny hostile file cannot make pixform
 //! allocate gigabytes.
 
+use std::fmt;
+
 /// Resource limits for parsing, planning, decoding and encoding.
 ///
 /// `Limits::default()` is meant for a public image server; [`Limits::none`] lifts every limit
@@ -72,6 +74,153 @@ impl Limits {
             max_query_bytes: usize::MAX,
             max_params: usize::MAX,
             max_metadata_bytes: usize::MAX,
+        }
+    }
+}
+
+/// Which of the [`Limits`] a value went beyond. Displays as the field's name
+/// (`max_source_width`, …), which is what error messages print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LimitKind {
+    /// [`Limits::max_input_bytes`].
+    MaxInputBytes,
+    /// [`Limits::max_source_width`].
+    MaxSourceWidth,
+    /// [`Limits::max_source_height`].
+    MaxSourceHeight,
+    /// [`Limits::max_source_pixels`].
+    MaxSourcePixels,
+    /// [`Limits::max_output_side`].
+    MaxOutputSide,
+    /// [`Limits::max_output_pixels`].
+    MaxOutputPixels,
+    /// [`Limits::max_frames`].
+    MaxFrames,
+    /// [`Limits::max_total_frame_pixels`].
+    MaxTotalFramePixels,
+    /// [`Limits::max_query_bytes`].
+    MaxQueryBytes,
+    /// [`Limits::max_params`].
+    MaxParams,
+    /// [`Limits::max_metadata_bytes`].
+    MaxMetadataBytes,
+}
+
+impl LimitKind {
+    /// The name of the [`Limits`] field.
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitKind::MaxInputBytes => "max_input_bytes",
+            LimitKind::MaxSourceWidth => "max_source_width",
+            LimitKind::MaxSourceHeight => "max_source_height",
+            LimitKind::MaxSourcePixels => "max_source_pixels",
+            LimitKind::MaxOutputSide => "max_output_side",
+            LimitKind::MaxOutputPixels => "max_output_pixels",
+            LimitKind::MaxFrames => "max_frames",
+            LimitKind::MaxTotalFramePixels => "max_total_frame_pixels",
+            LimitKind::MaxQueryBytes => "max_query_bytes",
+            LimitKind::MaxParams => "max_params",
+            LimitKind::MaxMetadataBytes => "max_metadata_bytes",
+        }
+    }
+}
+
+impl fmt::Display for LimitKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A value beyond one of the [`Limits`]; each layer wraps it in its own error with its context.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct LimitExceeded {
+    pub(crate) limit: LimitKind,
+    pub(crate) value: u64,
+    pub(crate) max: u64,
+}
+
+impl Limits {
+    /// Checks a source's *oriented* size (what every later stage sees) and frame count against
+    /// the source limits: width, height, area, then frames. Zero sides are the caller's
+    /// concern (each layer reports them as corrupt or empty).
+    pub(crate) fn check_source(
+        &self,
+        width: u32,
+        height: u32,
+        frames: u32,
+    ) -> Result<(), LimitExceeded> {
+        let checks = [
+            (
+                LimitKind::MaxSourceWidth,
+                u64::from(width),
+                u64::from(self.max_source_width),
+            ),
+            (
+                LimitKind::MaxSourceHeight,
+                u64::from(height),
+                u64::from(self.max_source_height),
+            ),
+            (
+                LimitKind::MaxSourcePixels,
+                u64::from(width) * u64::from(height),
+                self.max_source_pixels,
+            ),
+            (
+                LimitKind::MaxFrames,
+                u64::from(frames),
+                u64::from(self.max_frames),
+            ),
+        ];
+        match checks.into_iter().find(|(_, value, max)| value > max) {
+            Some((limit, value, max)) => Err(LimitExceeded { limit, value, max }),
+            None => Ok(()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_checks_name_the_first_limit_exceeded() {
+        let limits = Limits {
+            max_source_width: 100,
+            max_source_height: 50,
+            max_source_pixels: 4000,
+            max_frames: 3,
+            ..Limits::default()
+        };
+        let over = |limit, value, max| Err(LimitExceeded { limit, value, max });
+        let cases = [
+            ((100, 40, 3), Ok(())),
+            ((101, 1, 1), over(LimitKind::MaxSourceWidth, 101, 100)),
+            ((1, 51, 1), over(LimitKind::MaxSourceHeight, 51, 50)),
+            ((100, 41, 1), over(LimitKind::MaxSourcePixels, 4100, 4000)),
+            ((10, 10, 4), over(LimitKind::MaxFrames, 4, 3)),
+            ((101, 51, 9), over(LimitKind::MaxSourceWidth, 101, 100)),
+        ];
+        for ((w, h, frames), want) in cases {
+            assert_eq!(
+                limits.check_source(w, h, frames),
+                want,
+                "{w}x{h}, {frames} frames"
+            );
+        }
+    }
+
+    #[test]
+    fn limit_kinds_display_as_field_names() {
+        let cases = [
+            (LimitKind::MaxInputBytes, "max_input_bytes"),
+            (LimitKind::MaxSourcePixels, "max_source_pixels"),
+            (LimitKind::MaxOutputSide, "max_output_side"),
+            (LimitKind::MaxTotalFramePixels, "max_total_frame_pixels"),
+            (LimitKind::MaxMetadataBytes, "max_metadata_bytes"),
+        ];
+        for (kind, name) in cases {
+            assert_eq!(kind.to_string(), name);
         }
     }
 }

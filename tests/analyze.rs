@@ -9,7 +9,7 @@ use pixform::analyze::{
     analyze, AnalyzeError, AnalyzeOptions, AssetDocument, FileAsset, ImageAsset, MetadataKind,
     Swatch,
 };
-use pixform::Limits;
+use pixform::{LimitKind, Limits};
 use sha1::{Digest, Sha1};
 
 const TWO_COLOUR_PNG: &[u8] = include_bytes!("../testdata/two-colour-48x32.png");
@@ -550,7 +550,7 @@ fn errors_carry_context_and_status() {
             AnalyzeError::SourceTooLarge {
                 width: 48,
                 height: 32,
-                limit: "max_source_width",
+                limit: LimitKind::MaxSourceWidth,
             },
             413,
         ),
@@ -560,7 +560,7 @@ fn errors_carry_context_and_status() {
             AnalyzeError::SourceTooLarge {
                 width: 48,
                 height: 32,
-                limit: "max_source_pixels",
+                limit: LimitKind::MaxSourcePixels,
             },
             413,
         ),

@@ -11,7 +11,7 @@ use pixform::codec::{
 };
 use pixform::ops::Orientation;
 use pixform::pixels::{Image, PixelLayout};
-use pixform::{ImageFormat, Limits};
+use pixform::{ImageFormat, LimitKind, Limits};
 
 // ---------------------------------------------------------------- helpers
 
@@ -1099,7 +1099,7 @@ fn header_bombs_hit_the_pixel_limit_before_decoding() {
     for (name, bytes) in bombs() {
         let want = CodecError::LimitExceeded {
             format: probe_format(name),
-            limit: "max_source_pixels",
+            limit: LimitKind::MaxSourcePixels,
             value: 65_535 * 65_535,
             max: pixform::limits::DEFAULT_MAX_SOURCE_PIXELS,
         };
@@ -1167,19 +1167,19 @@ fn limits_are_checked_from_the_header() {
             "width",
             &jpeg,
             tight,
-            f(ImageFormat::Jpeg, "max_source_width", 40, 39),
+            f(ImageFormat::Jpeg, LimitKind::MaxSourceWidth, 40, 39),
         ),
         (
             "height",
             &jpeg,
             tall,
-            f(ImageFormat::Jpeg, "max_source_height", 20, 19),
+            f(ImageFormat::Jpeg, LimitKind::MaxSourceHeight, 20, 19),
         ),
         (
             "area",
             &jpeg,
             area,
-            f(ImageFormat::Jpeg, "max_source_pixels", 800, 799),
+            f(ImageFormat::Jpeg, LimitKind::MaxSourcePixels, 800, 799),
         ),
         (
             "input",
@@ -1194,13 +1194,13 @@ fn limits_are_checked_from_the_header() {
             "frames",
             &anim,
             frames,
-            f(ImageFormat::Gif, "max_frames", 3, 2),
+            f(ImageFormat::Gif, LimitKind::MaxFrames, 3, 2),
         ),
         (
             "frame pixels",
             &anim,
             frame_px,
-            f(ImageFormat::Gif, "max_total_frame_pixels", 48, 47),
+            f(ImageFormat::Gif, LimitKind::MaxTotalFramePixels, 48, 47),
         ),
     ];
     for (name, data, limits, want) in cases {
@@ -1214,7 +1214,7 @@ fn limits_are_checked_from_the_header() {
     }
     match probe(&tagged, &meta).unwrap_err() {
         CodecError::LimitExceeded {
-            limit: "max_metadata_bytes",
+            limit: LimitKind::MaxMetadataBytes,
             max: 64,
             ..
         } => {}

@@ -17,7 +17,9 @@ use std::sync::Mutex;
 use pixform::codec::{encode, orientation_from_exif, CodecError, EncodeOptions};
 use pixform::pixels::{Image, PixelLayout};
 use pixform::plan::{plan, SourceFacts};
-use pixform::{transform, Error, ImageFormat, Limits, TransformOptions, TransformSpec};
+use pixform::{
+    transform, Error, ImageFormat, LimitKind, Limits, TransformOptions, TransformSpec,
+};
 
 struct Counting;
 
@@ -325,7 +327,7 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
     for (name, bytes) in &cases {
         match expect_err(name, bytes, &tight()) {
             Error::Codec(CodecError::LimitExceeded { limit, .. }) => {
-                assert!(limit.starts_with("max_"), "{name}: {limit}");
+                assert!(limit.name().starts_with("max_"), "{name}: {limit}");
             }
             other => panic!("{name}: expected a limit, got {other:?}"),
         }
@@ -340,7 +342,7 @@ fn png_zlib_bomb_hits_a_limit() {
     for limits in [tight(), Limits::default()] {
         match expect_err("zlib bomb", &bomb, &limits) {
             Error::Codec(CodecError::LimitExceeded { limit, .. }) => {
-                assert_eq!(limit, "max_source_pixels");
+                assert_eq!(limit, LimitKind::MaxSourcePixels);
             }
             other => panic!("expected max_source_pixels, got {other:?}"),
         }
@@ -541,7 +543,7 @@ fn oversized_metadata_hits_the_metadata_limit() {
         let outcome = guarded(name, bytes, "", &tight());
         match (limited, outcome) {
             (true, Err(Error::Codec(CodecError::LimitExceeded { limit, .. }))) => {
-                assert_eq!(limit, "max_metadata_bytes", "{name}");
+                assert_eq!(limit, LimitKind::MaxMetadataBytes, "{name}");
             }
             (false, Ok(size)) => assert_eq!(size, (4, 4), "{name}"),
             (_, other) => panic!("{name}: {other:?}"),

@@ -10,7 +10,7 @@
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use pixform::codec::{decode_dc, decode_dc_only, scan_script, CodecError, ScanSummary};
 use pixform::pixels::{Image, PixelLayout};
-use pixform::Limits;
+use pixform::{LimitKind, Limits};
 
 /// Largest per-channel difference allowed between the two decodes on this target.
 const TOLERANCE: i32 = if cfg!(any(target_arch = "x86", target_arch = "x86_64")) {
@@ -218,7 +218,7 @@ fn limits_are_checked_before_decoding() {
         matches!(
             err,
             CodecError::LimitExceeded {
-                limit: "max_source_pixels",
+                limit: LimitKind::MaxSourcePixels,
                 ..
             }
         ),

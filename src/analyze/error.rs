@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::format::ImageFormat;
+use crate::limits::LimitKind;
 
 /// Why an upload could not be analysed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,12 +18,12 @@ pub enum AnalyzeError {
     },
     /// The header declares a source larger than the limits allow.
     SourceTooLarge {
-        /// Width from the header (before orientation).
+        /// Oriented width from the header (EXIF orientations 5–8 swap the stored sides).
         width: u32,
-        /// Height from the header (before orientation).
+        /// Oriented height from the header.
         height: u32,
-        /// Which limit was exceeded (`max_source_width`, …).
-        limit: &'static str,
+        /// Which limit was exceeded.
+        limit: LimitKind,
     },
     /// The header declares a zero width or height.
     EmptySource {

@@ -8,7 +8,7 @@
 use super::error::{internal, AnalyzeError};
 use crate::codec::{self, CodecError, DecodeOptions};
 use crate::format::ImageFormat;
-use crate::limits::Limits;
+use crate::limits::{LimitExceeded, Limits};
 use crate::ops::{self, Filter, SourceWindow};
 use crate::pixels::Image;
 use crate::plan::geometry::shrink_within;
@@ -50,7 +50,7 @@ pub(crate) fn load(
         message: e.to_string(),
     };
     let info = codec::probe(bytes, &Limits::none()).map_err(codec_error)?;
-    check_size(info.stored_width, info.stored_height, limits)?;
+    check_size(info.width, info.height, info.frames, limits)?;
     let scale_denom = if format == ImageFormat::Jpeg {
         let long = info.stored_width.max(info.stored_height);
         [8u8, 4, 2]
@@ -94,30 +94,24 @@ pub(crate) fn load(
     })
 }
 
-fn check_size(width: u32, height: u32, limits: &Limits) -> Result<(), AnalyzeError> {
+/// Checks the oriented size and the frame count, as the transform path does.
+fn check_size(width: u32, height: u32, frames: u32, limits: &Limits) -> Result<(), AnalyzeError> {
     if width == 0 || height == 0 {
         return Err(AnalyzeError::EmptySource { width, height });
     }
-    let too_large = |limit| AnalyzeError::SourceTooLarge {
-        width,
-        height,
-        limit,
-    };
-    if width > limits.max_source_width {
-        return Err(too_large("max_source_width"));
-    }
-    if height > limits.max_source_height {
-        return Err(too_large("max_source_height"));
-    }
-    if u64::from(width) * u64::from(height) > limits.max_source_pixels {
-        return Err(too_large("max_source_pixels"));
-    }
-    Ok(())
+    limits
+        .check_source(width, height, frames)
+        .map_err(|LimitExceeded { limit, .. }| AnalyzeError::SourceTooLarge {
+            width,
+            height,
+            limit,
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::limits::LimitKind;
 
     #[test]
     fn size_checks() {
@@ -125,6 +119,7 @@ mod tests {
             max_source_width: 100,
             max_source_height: 50,
             max_source_pixels: 4000,
+            max_frames: 2,
             ..Limits::default()
         };
         let too_large = |width, height, limit| {
@@ -150,12 +145,16 @@ mod tests {
                     height: 0,
                 }),
             ),
-            ((101, 1), too_large(101, 1, "max_source_width")),
-            ((1, 51), too_large(1, 51, "max_source_height")),
-            ((100, 41), too_large(100, 41, "max_source_pixels")),
+            ((101, 1), too_large(101, 1, LimitKind::MaxSourceWidth)),
+            ((1, 51), too_large(1, 51, LimitKind::MaxSourceHeight)),
+            ((100, 41), too_large(100, 41, LimitKind::MaxSourcePixels)),
         ];
         for ((w, h), want) in cases {
-            assert_eq!(check_size(w, h, &limits), want, "{w}x{h}");
+            assert_eq!(check_size(w, h, 1, &limits), want, "{w}x{h}");
         }
+        assert_eq!(
+            check_size(10, 10, 3, &limits),
+            too_large(10, 10, LimitKind::MaxFrames)
+        );
     }
 }

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use crate::format::ImageFormat;
+use crate::limits::LimitKind;
 
 /// A failure to read (probe, decode) or write (encode) image bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +33,8 @@ pub enum CodecError {
     LimitExceeded {
         /// The container format.
         format: ImageFormat,
-        /// The name of the [`crate::Limits`] field that was exceeded.
-        limit: &'static str,
+        /// The limit that was exceeded.
+        limit: LimitKind,
         /// The value found in the file.
         value: u64,
         /// The limit's value.

@@ -1,7 +1,7 @@
 //! Header facts about a source image and the limit checks made on them.
 
 use crate::format::ImageFormat;
-use crate::limits::Limits;
+use crate::limits::{LimitExceeded, LimitKind, Limits};
 use crate::ops::Orientation;
 
 use super::error::CodecError;
@@ -114,7 +114,7 @@ pub(crate) fn check_input_size(len: usize, limits: &Limits) -> Result<(), CodecE
 /// Fails with [`CodecError::LimitExceeded`] when `value > max`.
 pub(crate) fn check_limit(
     format: ImageFormat,
-    limit: &'static str,
+    limit: LimitKind,
     value: u64,
     max: u64,
 ) -> Result<(), CodecError> {
@@ -137,7 +137,7 @@ pub(crate) fn check_metadata(
 ) -> Result<(), CodecError> {
     check_limit(
         format,
-        "max_metadata_bytes",
+        LimitKind::MaxMetadataBytes,
         u64::try_from(len).unwrap_or(u64::MAX),
         u64::try_from(limits.max_metadata_bytes).unwrap_or(u64::MAX),
     )
@@ -160,29 +160,19 @@ pub(crate) fn check_source(
             ),
         ));
     }
+    limits
+        .check_source(info.width, info.height, info.frames)
+        .map_err(
+            |LimitExceeded { limit, value, max }| CodecError::LimitExceeded {
+                format: f,
+                limit,
+                value,
+                max,
+            },
+        )?;
     check_limit(
         f,
-        "max_source_width",
-        info.width.into(),
-        limits.max_source_width.into(),
-    )?;
-    check_limit(
-        f,
-        "max_source_height",
-        info.height.into(),
-        limits.max_source_height.into(),
-    )?;
-    let pixels = u64::from(info.width) * u64::from(info.height);
-    check_limit(f, "max_source_pixels", pixels, limits.max_source_pixels)?;
-    check_limit(
-        f,
-        "max_frames",
-        info.frames.into(),
-        limits.max_frames.into(),
-    )?;
-    check_limit(
-        f,
-        "max_total_frame_pixels",
+        LimitKind::MaxTotalFramePixels,
         total_frame_pixels,
         limits.max_total_frame_pixels,
     )

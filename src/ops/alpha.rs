@@ -3,9 +3,9 @@
 
 use fast_image_resize as fir;
 
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 
-fn backend(op: &'static str, e: impl std::fmt::Display) -> OpsError {
+fn backend(op: OpKind, e: impl std::fmt::Display) -> OpsError {
     OpsError::Backend {
         op,
         message: e.to_string(),
@@ -14,7 +14,7 @@ fn backend(op: &'static str, e: impl std::fmt::Display) -> OpsError {
 
 /// Writes `src` (straight-alpha RGBA, `width`×`height`) premultiplied into `dst`.
 pub(crate) fn premultiply_into(
-    op: &'static str,
+    op: OpKind,
     src: &[u8],
     dst: &mut [u8],
     width: u32,
@@ -31,7 +31,7 @@ pub(crate) fn premultiply_into(
 
 /// Turns premultiplied RGBA in `buf` back into straight alpha, in place.
 pub(crate) fn unpremultiply(
-    op: &'static str,
+    op: OpKind,
     buf: &mut [u8],
     width: u32,
     height: u32,
@@ -51,9 +51,9 @@ mod tests {
     fn round_trip_keeps_opaque_and_scales_translucent() {
         let src = [200, 100, 50, 255, 200, 100, 50, 128, 9, 9, 9, 0];
         let mut pre = [0u8; 12];
-        premultiply_into("t", &src, &mut pre, 3, 1).unwrap();
+        premultiply_into(OpKind::Resize, &src, &mut pre, 3, 1).unwrap();
         assert_eq!(pre, [200, 100, 50, 255, 100, 50, 25, 128, 0, 0, 0, 0]);
-        unpremultiply("t", &mut pre, 3, 1).unwrap();
+        unpremultiply(OpKind::Resize, &mut pre, 3, 1).unwrap();
         assert_eq!(&pre[..8], &[200, 100, 50, 255, 199, 100, 50, 128]);
         assert_eq!(pre[11], 0);
     }

@@ -21,11 +21,11 @@ use libblur::{
     GaussianBlurParams, ThreadingPolicy,
 };
 
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use super::{alpha, buffer};
 use crate::pixels::{Image, PixelLayout};
 
-const OP: &str = "blur";
+const OP: OpKind = OpKind::Blur;
 
 /// Largest σ blurred with the exact gaussian kernel; above it the approximation is faster.
 pub const EXACT_MAX_SIGMA: f32 = 16.0;
@@ -51,7 +51,7 @@ fn channels(layout: PixelLayout) -> FastBlurChannels {
     }
 }
 
-fn check_sigma(op: &'static str, sigma: f32) -> Result<(), OpsError> {
+fn check_sigma(op: OpKind, sigma: f32) -> Result<(), OpsError> {
     if sigma.is_finite() && (0.0..=MAX_SIGMA).contains(&sigma) {
         Ok(())
     } else {

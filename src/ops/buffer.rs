@@ -1,11 +1,11 @@
 //! Checked allocation of output buffers shared by the operations.
 
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use crate::pixels::{Image, PixelLayout};
 
 /// Length of a `width`×`height` buffer in `layout`, or the error `op` reports for it.
 pub(crate) fn checked_len(
-    op: &'static str,
+    op: OpKind,
     width: u32,
     height: u32,
     layout: PixelLayout,
@@ -19,7 +19,7 @@ pub(crate) fn checked_len(
 /// An empty buffer with room for a `width`×`height` image; failing to get the memory is an
 /// error rather than an abort, so an oversized request cannot take the process down.
 pub(crate) fn with_capacity(
-    op: &'static str,
+    op: OpKind,
     width: u32,
     height: u32,
     layout: PixelLayout,
@@ -34,7 +34,7 @@ pub(crate) fn with_capacity(
 /// Makes `buf` exactly `width`×`height` pixels long (contents unspecified: callers overwrite
 /// every byte), reusing its allocation when it is large enough.
 pub(crate) fn resize_buffer(
-    op: &'static str,
+    op: OpKind,
     mut buf: Vec<u8>,
     width: u32,
     height: u32,
@@ -53,7 +53,7 @@ pub(crate) fn resize_buffer(
 
 /// A zero-filled `width`×`height` buffer.
 pub(crate) fn zeroed(
-    op: &'static str,
+    op: OpKind,
     width: u32,
     height: u32,
     layout: PixelLayout,
@@ -63,7 +63,7 @@ pub(crate) fn zeroed(
 
 /// Wraps a buffer an operation filled; a length mismatch is an internal fault.
 pub(crate) fn image_from(
-    op: &'static str,
+    op: OpKind,
     width: u32,
     height: u32,
     layout: PixelLayout,
@@ -82,15 +82,15 @@ mod tests {
     #[test]
     fn sizes_are_checked() {
         assert_eq!(
-            checked_len("t", 3, 2, PixelLayout::Rgba8).map_err(|e| e.to_string()),
+            checked_len(OpKind::Resize, 3, 2, PixelLayout::Rgba8).map_err(|e| e.to_string()),
             Ok(24)
         );
         assert!(matches!(
-            checked_len("t", 0, 2, PixelLayout::Rgb8),
+            checked_len(OpKind::Resize, 0, 2, PixelLayout::Rgb8),
             Err(OpsError::EmptySize { .. })
         ));
         assert!(matches!(
-            with_capacity("t", u32::MAX, u32::MAX, PixelLayout::Rgba8),
+            with_capacity(OpKind::Resize, u32::MAX, u32::MAX, PixelLayout::Rgba8),
             Err(OpsError::TooLarge { .. })
         ));
     }
@@ -99,10 +99,11 @@ mod tests {
     fn resize_buffer_reuses_and_trims() {
         let buf = vec![7u8; 100];
         let ptr = buf.as_ptr();
-        let out = resize_buffer("t", buf, 2, 2, PixelLayout::Rgb8).map_err(|e| e.to_string());
+        let out =
+            resize_buffer(OpKind::Resize, buf, 2, 2, PixelLayout::Rgb8).map_err(|e| e.to_string());
         let out = out.as_ref().map(|v| (v.len(), v.as_ptr() == ptr));
         assert_eq!(out, Ok((12, true)));
-        let grown = resize_buffer("t", vec![1u8; 2], 2, 1, PixelLayout::Rgb8);
+        let grown = resize_buffer(OpKind::Resize, vec![1u8; 2], 2, 1, PixelLayout::Rgb8);
         assert_eq!(grown.map_err(|e| e.to_string()), Ok(vec![1, 1, 0, 0, 0, 0]));
     }
 }

@@ -6,10 +6,10 @@
 //! and rounded to nearest. Fully opaque and fully transparent pixels are copied exactly.
 
 use super::buffer;
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use crate::pixels::{Image, PixelLayout};
 
-const OP: &str = "canvas";
+const OP: OpKind = OpKind::Canvas;
 
 /// A straight-alpha colour: `[r, g, b, a]`, `a = 255` opaque.
 pub type Rgba = [u8; 4];

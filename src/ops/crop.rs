@@ -1,10 +1,10 @@
 //! Integer cropping.
 
 use super::buffer;
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use crate::pixels::Image;
 
-const OP: &str = "crop";
+const OP: OpKind = OpKind::Crop;
 
 /// Byte range of each row that an `x`,`w` crop keeps, or the error for a rectangle that is
 /// empty or not inside the image.
@@ -124,7 +124,7 @@ mod tests {
             assert_eq!(
                 err,
                 OpsError::RectOutside {
-                    op: "crop",
+                    op: OpKind::Crop,
                     rect: [x, y, w, h].map(u64::from),
                     width: 6,
                     height: 5

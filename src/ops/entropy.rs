@@ -10,10 +10,10 @@
 //! result: the placement barely depends on resolution.
 
 use super::color::luma;
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use crate::pixels::{Image, PixelLayout};
 
-const OP: &str = "entropy";
+const OP: OpKind = OpKind::Entropy;
 
 /// Each trimming step cuts at most 1/`STRIP_FRACTION` of the image side.
 pub const STRIP_FRACTION: u32 = 32;

@@ -4,6 +4,49 @@ use std::fmt;
 
 use crate::pixels::PixelLayout;
 
+/// The pixel operation an [`OpsError`] comes from. Displays as its lowercase name (`resize`,
+/// `crop`, …), which error messages start with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OpKind {
+    /// [`blur`](super::blur()).
+    Blur,
+    /// [`place`](super::place), [`flatten`](super::flatten), [`to_rgb`](super::to_rgb),
+    /// [`to_rgba`](super::to_rgba).
+    Canvas,
+    /// [`crop`](super::crop()), [`crop_owned`](super::crop_owned).
+    Crop,
+    /// [`entropy_window`](super::entropy_window), [`entropy_offset`](super::entropy_offset).
+    Entropy,
+    /// [`Orientation::apply`](super::Orientation::apply) and its variants.
+    Orient,
+    /// [`resize`](super::resize()), [`Resizer`](super::Resizer).
+    Resize,
+    /// [`sharpen`](super::sharpen()).
+    Sharpen,
+}
+
+impl OpKind {
+    /// The operation's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            OpKind::Blur => "blur",
+            OpKind::Canvas => "canvas",
+            OpKind::Crop => "crop",
+            OpKind::Entropy => "entropy",
+            OpKind::Orient => "orient",
+            OpKind::Resize => "resize",
+            OpKind::Sharpen => "sharpen",
+        }
+    }
+}
+
+impl fmt::Display for OpKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 /// A pixel operation that cannot run on the arguments it was given.
 ///
 /// The planner validates every request before pixels are touched, so apart from
@@ -15,7 +58,7 @@ pub enum OpsError {
     /// A fractional source window is not finite, empty, or not inside the image.
     WindowOutside {
         /// The operation that rejected it.
-        op: &'static str,
+        op: OpKind,
         /// The window as given: left, top, width, height.
         window: [f64; 4],
         /// Width of the image it applies to.
@@ -26,7 +69,7 @@ pub enum OpsError {
     /// An integer rectangle is empty or not inside the image.
     RectOutside {
         /// The operation that rejected it.
-        op: &'static str,
+        op: OpKind,
         /// The rectangle as given: left, top, width, height.
         rect: [u64; 4],
         /// Width of the image it applies to.
@@ -37,7 +80,7 @@ pub enum OpsError {
     /// A requested output size has a zero side.
     EmptySize {
         /// The operation that rejected it.
-        op: &'static str,
+        op: OpKind,
         /// Requested width.
         width: u32,
         /// Requested height.
@@ -46,7 +89,7 @@ pub enum OpsError {
     /// A requested output size does not fit in addressable memory.
     TooLarge {
         /// The operation that rejected it.
-        op: &'static str,
+        op: OpKind,
         /// Requested width.
         width: u32,
         /// Requested height.
@@ -55,7 +98,7 @@ pub enum OpsError {
     /// A numeric argument is outside the range the operation accepts.
     InvalidArgument {
         /// The operation that rejected it.
-        op: &'static str,
+        op: OpKind,
         /// The argument's name.
         name: &'static str,
         /// The value given, printed.
@@ -66,7 +109,7 @@ pub enum OpsError {
     /// Two images (or an image and a buffer) that must agree do not.
     LayoutMismatch {
         /// The operation that rejected them.
-        op: &'static str,
+        op: OpKind,
         /// The layout required.
         expected: PixelLayout,
         /// The layout given.
@@ -75,7 +118,7 @@ pub enum OpsError {
     /// A pixel library reported an error.
     Backend {
         /// The operation that failed.
-        op: &'static str,
+        op: OpKind,
         /// The library's message.
         message: String,
     },
@@ -151,7 +194,7 @@ mod tests {
         let cases: [(OpsError, u16, &str); 3] = [
             (
                 OpsError::TooLarge {
-                    op: "resize",
+                    op: OpKind::Resize,
                     width: 70000,
                     height: 70000,
                 },
@@ -160,7 +203,7 @@ mod tests {
             ),
             (
                 OpsError::RectOutside {
-                    op: "crop",
+                    op: OpKind::Crop,
                     rect: [5, 0, 10, 1],
                     width: 8,
                     height: 8,
@@ -170,7 +213,7 @@ mod tests {
             ),
             (
                 OpsError::InvalidArgument {
-                    op: "blur",
+                    op: OpKind::Blur,
                     name: "sigma",
                     value: "NaN".into(),
                     expected: "finite and at least 0",

@@ -23,7 +23,7 @@ pub use canvas::{flatten, is_opaque, place, to_rgb, to_rgba, Rgba};
 pub use color::{greyscale, invert, luma, saturate};
 pub use crop::{crop, crop_owned};
 pub use entropy::{entropy_offset, entropy_window, window_size};
-pub use error::OpsError;
+pub use error::{OpKind, OpsError};
 pub use orient::Orientation;
 pub use resize::{resize, Filter, Resizer, SourceWindow};
 pub use sharpen::sharpen;

@@ -5,7 +5,7 @@
 //! resize the stored image first and orient the small result afterwards
 //! ([`Orientation::map_rect`] carries a window back to stored coordinates).
 
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use super::resize::SourceWindow;
 use crate::pixels::{BufferPool, Image, PixelLayout};
 
@@ -232,7 +232,7 @@ impl Orientation {
         let p = self.parts();
         if p.transpose {
             let (ow, oh) = self.oriented_size(img.width(), img.height());
-            let len = super::buffer::checked_len("orient", ow, oh, img.layout())?;
+            let len = super::buffer::checked_len(OpKind::Orient, ow, oh, img.layout())?;
             let out = pool.take(len).unwrap_or_default();
             let turned = match img.layout() {
                 PixelLayout::Rgb8 => self.apply_n::<3>(&img, out),
@@ -255,7 +255,7 @@ impl Orientation {
         let (w, h) = (img.width(), img.height());
         let (ow, oh) = self.oriented_size(w, h);
         let (src, _) = img.data().as_chunks::<C>();
-        let mut out = super::buffer::resize_buffer("orient", buffer, ow, oh, img.layout())?;
+        let mut out = super::buffer::resize_buffer(OpKind::Orient, buffer, ow, oh, img.layout())?;
         let (dst, _) = out.as_chunks_mut::<C>();
         if p.transpose {
             transpose_tiled(src, dst, w as usize, h as usize, p.flip_x, p.flip_y);
@@ -276,7 +276,7 @@ impl Orientation {
                 rows.zip(src_rows).for_each(|(d, s)| copy_row(d, s));
             }
         }
-        super::buffer::image_from("orient", ow, oh, img.layout(), out)
+        super::buffer::image_from(OpKind::Orient, ow, oh, img.layout(), out)
     }
 }
 

@@ -9,10 +9,10 @@
 use fast_image_resize as fir;
 
 use super::buffer;
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use crate::pixels::{Image, PixelLayout};
 
-const OP: &str = "resize";
+const OP: OpKind = OpKind::Resize;
 
 /// The resampling filter.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]

@@ -7,11 +7,11 @@
 //! kept, and translucent pixels are sharpened premultiplied (clamped to their alpha) so
 //! transparent neighbours lend no colour.
 
-use super::error::OpsError;
+use super::error::{OpKind, OpsError};
 use super::{alpha, blur, buffer};
 use crate::pixels::{Image, PixelLayout};
 
-const OP: &str = "sharpen";
+const OP: OpKind = OpKind::Sharpen;
 
 /// σ of the blur the mask subtracts, in pixels.
 pub const SHARPEN_SIGMA: f32 = 1.0;

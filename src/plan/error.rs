@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::limits::LimitKind;
+
 /// A transform that cannot be planned for a given source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -20,7 +22,7 @@ pub enum PlanError {
         /// Oriented source height.
         height: u32,
         /// Which limit was exceeded.
-        limit: &'static str,
+        limit: LimitKind,
     },
     /// `rect` does not overlap the image.
     RectOutside {
@@ -38,7 +40,7 @@ pub enum PlanError {
         /// Output height.
         height: u64,
         /// Which limit was exceeded.
-        limit: &'static str,
+        limit: LimitKind,
         /// Its value.
         max: u64,
     },

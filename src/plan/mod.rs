@@ -34,7 +34,7 @@ use crate::params::{
     Color, ColorSpace, Crop, Fit, Flip, HorizontalAnchor, OutputFormat, Rotation, TransformSpec,
     VerticalAnchor,
 };
-use crate::Limits;
+use crate::limits::{LimitExceeded, LimitKind, Limits};
 use geometry::{complete_box, fit_within, largest_window};
 
 /// The facts about a source that planning needs, all from its header.
@@ -201,20 +201,13 @@ pub fn plan(
             height: sh,
         });
     }
-    let too_large = |limit| PlanError::SourceTooLarge {
-        width: sw,
-        height: sh,
-        limit,
-    };
-    if sw > limits.max_source_width {
-        return Err(too_large("max_source_width"));
-    }
-    if sh > limits.max_source_height {
-        return Err(too_large("max_source_height"));
-    }
-    if u64::from(sw) * u64::from(sh) > limits.max_source_pixels {
-        return Err(too_large("max_source_pixels"));
-    }
+    limits
+        .check_source(sw, sh, source.frames)
+        .map_err(|LimitExceeded { limit, .. }| PlanError::SourceTooLarge {
+            width: sw,
+            height: sh,
+            limit,
+        })?;
 
     let rect = clamp_rect(spec, sw, sh)?;
     let rotation = spec.rotation.unwrap_or_default();
@@ -246,7 +239,7 @@ pub fn plan(
         return Err(too_big(
             layout.canvas.0,
             layout.canvas.1,
-            "max_output_side",
+            LimitKind::MaxOutputSide,
             max_side,
         ));
     }
@@ -254,7 +247,7 @@ pub fn plan(
         return Err(too_big(
             layout.canvas.0,
             layout.canvas.1,
-            "max_output_pixels",
+            LimitKind::MaxOutputPixels,
             limits.max_output_pixels,
         ));
     }

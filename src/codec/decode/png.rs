@@ -4,7 +4,7 @@
 use std::io::Cursor;
 
 use crate::format::ImageFormat;
-use crate::limits::Limits;
+use crate::limits::{LimitKind, Limits};
 
 use super::super::color::{SampleKind, Samples};
 use super::super::error::CodecError;
@@ -20,7 +20,7 @@ fn map_err(e: png::DecodingError, limits: &Limits) -> CodecError {
             let max = u64::try_from(limits.max_metadata_bytes).unwrap_or(u64::MAX);
             CodecError::LimitExceeded {
                 format: F,
-                limit: "max_metadata_bytes",
+                limit: LimitKind::MaxMetadataBytes,
                 value: max.saturating_add(1),
                 max,
             }
