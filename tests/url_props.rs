@@ -4,34 +4,8 @@
 use proptest::prelude::*;
 use proptest::sample::select;
 
-use pixform::url::{parse_image_url, ImageResource, ImageUrlBuilder, ParsedImageUrl};
+use pixform::url::{parse_image_url, ImageResource, ImageUrlBuilder};
 use pixform::AssetId;
-
-/// The URL a parsed image URL stands for, assembled from its parts.
-fn assemble(p: &ParsedImageUrl) -> String {
-    let resource = match &p.resource {
-        ImageResource::Dataset {
-            project_id,
-            dataset,
-        } => format!("images/{project_id}/{dataset}"),
-        ImageResource::MediaLibrary { id } => format!("media-libraries/{id}/images"),
-        ImageResource::Canvas { id } => format!("images/canvases/{id}"),
-    };
-    let vanity = p
-        .vanity_name
-        .as_ref()
-        .map_or(String::new(), |v| format!("/{v}"));
-    let query = if p.query.is_empty() {
-        String::new()
-    } else {
-        format!("?{}", p.query)
-    };
-    format!(
-        "{}/{resource}/{}{vanity}{query}",
-        p.base_url,
-        p.asset.file_name()
-    )
-}
 
 fn resource_path() -> impl Strategy<Value = String> {
     prop_oneof![
@@ -87,7 +61,7 @@ proptest! {
         let query = if query.is_empty() { query } else { format!("?{query}") };
         let url = format!("{host}/{resource}/{name}-{w}x{h}.{ext}{vanity}{query}");
         let parsed = parse_image_url(&url).map_err(|e| TestCaseError::fail(format!("{url}: {e}")))?;
-        prop_assert_eq!(assemble(&parsed), url);
+        prop_assert_eq!(parsed.to_url(), url);
         let id = format!("image-{name}-{w}x{h}-{ext}");
         prop_assert_eq!(parsed.asset.to_string(), id.clone());
         prop_assert_eq!(AssetId::parse(&id), Ok(parsed.asset.clone()));
@@ -117,6 +91,6 @@ proptest! {
         prop_assert_eq!(&parsed.resource, &ImageResource::Dataset { project_id: project, dataset });
         prop_assert_eq!(parsed.spec.width.map(|d| d.get()), Some(width));
         prop_assert_eq!(parsed.spec.blur.map(u32::from), Some(blur));
-        prop_assert_eq!(assemble(&parsed), url);
+        prop_assert_eq!(parsed.to_url(), url);
     }
 }

@@ -15,13 +15,13 @@
 //! * an empty segment (`a=1&&b=2`) is skipped; a key without `=` has the empty value.
 
 mod error;
+mod parse_value;
 mod query;
 pub mod registry;
 mod spec;
-mod value;
-mod values;
+mod types;
 
 pub use error::ParamError;
 pub use query::{decode_component, encode_component, encode_query_component, split_query};
 pub use spec::{rect, TransformSpec};
-pub use values::*;
+pub use types::*;

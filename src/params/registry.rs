@@ -1,5 +1,103 @@
-//! The one registry of query keys. Parsing, the canonical serializer, the README's parameter
-//! table and the fuzz dictionary are all generated from [`PARAMS`].
+//! The one registry of query keys and of the words their values are spelled with. Parsing,
+//! the canonical serializer, the JSON forms of the values, the URL builder, the README's
+//! parameter table and the fuzz dictionary are all generated from [`PARAMS`] and the word
+//! tables below.
+
+use super::types::{Auto, ColorSpace, Fit, Flip, OutputFormat, Rotation};
+
+/// Declares the words of a value type once: the table [`ValueKind::OneOf`]/[`ValueKind::ListOf`]
+/// lists, `as_str` for printing a value and `from_word_index` for reading a parsed word back.
+macro_rules! words {
+    ($(#[$doc:meta])* $vis:vis $table:ident: $ty:ident { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        pub(crate) const $table: &[&str] = &[$($word),+];
+
+        impl $ty {
+            /// The value as the query spells it.
+            $vis fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $word,)+
+                }
+            }
+
+            /// The value of word number `i` of its table (the index a parsed word carries).
+            pub(crate) fn from_word_index(i: usize) -> Option<Self> {
+                [$($ty::$variant),+].get(i).copied()
+            }
+        }
+    };
+}
+
+words! {
+    /// `fit=`.
+    pub FIT_WORDS: Fit {
+        Clip => "clip",
+        Crop => "crop",
+        Fill => "fill",
+        FillMax => "fillmax",
+        Max => "max",
+        Min => "min",
+        Scale => "scale",
+    }
+}
+
+words! {
+    /// `fm=`.
+    pub FM_WORDS: OutputFormat {
+        Jpg => "jpg",
+        Pjpg => "pjpg",
+        Png => "png",
+        Webp => "webp",
+        Gif => "gif",
+        Avif => "avif",
+        Json => "json",
+    }
+}
+
+words! {
+    /// `auto=`.
+    pub AUTO_WORDS: Auto { Format => "format" }
+}
+
+words! {
+    /// `or=`, clockwise degrees.
+    pub OR_WORDS: Rotation { R0 => "0", R90 => "90", R180 => "180", R270 => "270" }
+}
+
+words! {
+    /// `flip=`.
+    pub FLIP_WORDS: Flip { H => "h", V => "v", Hv => "hv" }
+}
+
+words! {
+    /// `cs=`.
+    pub CS_WORDS: ColorSpace { Srgb => "srgb", Origin => "origin", BlackWhite => "b-w" }
+}
+
+/// One word of a `crop=` list; [`super::Crop`] combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CropWord {
+    Top,
+    Bottom,
+    Left,
+    Right,
+    Center,
+    FocalPoint,
+    Entropy,
+}
+
+words! {
+    /// `crop=` (a comma list).
+    pub(crate) CROP_WORDS: CropWord {
+        Top => "top",
+        Bottom => "bottom",
+        Left => "left",
+        Right => "right",
+        Center => "center",
+        FocalPoint => "focalpoint",
+        Entropy => "entropy",
+    }
+}
 
 /// Identifies a parameter of the dialect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,19 +240,19 @@ pub const PARAMS: &[ParamDef] = &[
     ParamDef { id: ParamId::MaxW, key: "max-w", aliases: &[], kind: DIMENSION, default: "none", doc: "With fit=crop: the largest width the output may have." },
     ParamDef { id: ParamId::MinH, key: "min-h", aliases: &[], kind: DIMENSION, default: "none", doc: "With fit=crop: the smallest height the output may have." },
     ParamDef { id: ParamId::MaxH, key: "max-h", aliases: &[], kind: DIMENSION, default: "none", doc: "With fit=crop: the largest height the output may have." },
-    ParamDef { id: ParamId::Fit, key: "fit", aliases: &[], kind: ValueKind::OneOf(&["clip", "crop", "fill", "fillmax", "max", "min", "scale"]), default: "clip", doc: "How the image fits the w×h box." },
-    ParamDef { id: ParamId::Crop, key: "crop", aliases: &[], kind: ValueKind::ListOf(&["top", "bottom", "left", "right", "center", "focalpoint", "entropy"]), default: "center", doc: "Where the crop window of fit=crop/min goes: edge anchors (combinable), focalpoint or entropy." },
+    ParamDef { id: ParamId::Fit, key: "fit", aliases: &[], kind: ValueKind::OneOf(FIT_WORDS), default: "clip", doc: "How the image fits the w×h box." },
+    ParamDef { id: ParamId::Crop, key: "crop", aliases: &[], kind: ValueKind::ListOf(CROP_WORDS), default: "center", doc: "Where the crop window of fit=crop/min goes: edge anchors (combinable), focalpoint or entropy." },
     ParamDef { id: ParamId::FpX, key: "fp-x", aliases: &[], kind: ValueKind::Decimal { min: 0.0, max: 1.0 }, default: "0.5", doc: "Focal point x as a fraction of the width (crop=focalpoint)." },
     ParamDef { id: ParamId::FpY, key: "fp-y", aliases: &[], kind: ValueKind::Decimal { min: 0.0, max: 1.0 }, default: "0.5", doc: "Focal point y as a fraction of the height (crop=focalpoint)." },
     ParamDef { id: ParamId::Rect, key: "rect", aliases: &[], kind: ValueKind::Rect, default: "whole image", doc: "Source crop left,top,width,height in pixels, applied first; clamped to the image." },
-    ParamDef { id: ParamId::Fm, key: "fm", aliases: &[], kind: ValueKind::OneOf(&["jpg", "pjpg", "png", "webp", "gif", "avif", "json"]), default: "source format", doc: "Output format; json gives facts about the output instead of pixels." },
-    ParamDef { id: ParamId::Auto, key: "auto", aliases: &[], kind: ValueKind::OneOf(&["format"]), default: "off", doc: "auto=format picks AVIF, then WebP, when the client accepts them." },
+    ParamDef { id: ParamId::Fm, key: "fm", aliases: &[], kind: ValueKind::OneOf(FM_WORDS), default: "source format", doc: "Output format; json gives facts about the output instead of pixels." },
+    ParamDef { id: ParamId::Auto, key: "auto", aliases: &[], kind: ValueKind::OneOf(AUTO_WORDS), default: "off", doc: "auto=format picks AVIF, then WebP, when the client accepts them." },
     ParamDef { id: ParamId::Q, key: "q", aliases: &[], kind: ValueKind::Integer { min: 0, max: 100 }, default: "75", doc: "JPEG/WebP/AVIF quality." },
     ParamDef { id: ParamId::Blur, key: "blur", aliases: &[], kind: ValueKind::Integer { min: 0, max: 2000 }, default: "0", doc: "Gaussian blur, sigma = blur/10 output pixels." },
     ParamDef { id: ParamId::Sharp, key: "sharp", aliases: &["sharpen"], kind: ValueKind::Integer { min: 0, max: 100 }, default: "0", doc: "Unsharp-mask sharpening strength." },
     ParamDef { id: ParamId::Invert, key: "invert", aliases: &[], kind: ValueKind::Bool, default: "false", doc: "Invert the colours." },
-    ParamDef { id: ParamId::Or, key: "or", aliases: &[], kind: ValueKind::OneOf(&["0", "90", "180", "270"]), default: "0", doc: "Rotate clockwise by this many degrees (after rect)." },
-    ParamDef { id: ParamId::Flip, key: "flip", aliases: &[], kind: ValueKind::OneOf(&["h", "v", "hv"]), default: "none", doc: "Mirror horizontally, vertically or both." },
+    ParamDef { id: ParamId::Or, key: "or", aliases: &[], kind: ValueKind::OneOf(OR_WORDS), default: "0", doc: "Rotate clockwise by this many degrees (after rect)." },
+    ParamDef { id: ParamId::Flip, key: "flip", aliases: &[], kind: ValueKind::OneOf(FLIP_WORDS), default: "none", doc: "Mirror horizontally, vertically or both." },
     ParamDef { id: ParamId::Bg, key: "bg", aliases: &[], kind: ValueKind::HexColor, default: "transparent if the output has alpha, else white", doc: "Background colour for padding, fill and flattening; alpha first." },
     ParamDef { id: ParamId::Pad, key: "pad", aliases: &[], kind: ValueKind::Integer { min: 0, max: 2000 }, default: "0", doc: "Padding in pixels on every side (inside w×h when given)." },
     ParamDef { id: ParamId::Sat, key: "sat", aliases: &[], kind: ValueKind::Integer { min: -100, max: 100 }, default: "0", doc: "Saturation change; -100 is greyscale." },
@@ -162,7 +260,7 @@ pub const PARAMS: &[ParamDef] = &[
     ParamDef { id: ParamId::Dl, key: "dl", aliases: &[], kind: ValueKind::Text, default: "inline", doc: "Serve as a download, optionally with this file name." },
     ParamDef { id: ParamId::DlRaw, key: "dlRaw", aliases: &[], kind: ValueKind::Text, default: "inline", doc: "Serve the original bytes as a download, optionally with this file name." },
     ParamDef { id: ParamId::Frame, key: "frame", aliases: &[], kind: ValueKind::Integer { min: 1, max: 1 }, default: "all frames", doc: "frame=1 takes the first frame of an animation." },
-    ParamDef { id: ParamId::Cs, key: "cs", aliases: &[], kind: ValueKind::OneOf(&["srgb", "origin", "b-w"]), default: "srgb", doc: "Colour handling: convert to sRGB, keep the source profile, or greyscale." },
+    ParamDef { id: ParamId::Cs, key: "cs", aliases: &[], kind: ValueKind::OneOf(CS_WORDS), default: "srgb", doc: "Colour handling: convert to sRGB, keep the source profile, or greyscale." },
 ];
 
 /// The registry entry for a key or alias (exact, case-sensitive match).
@@ -172,10 +270,12 @@ pub fn lookup(key: &str) -> Option<&'static ParamDef> {
         .find(|d| d.key == key || d.aliases.contains(&key))
 }
 
-/// The registry entry for an id. [`PARAMS`] lists the ids in declaration order (a unit test
-/// guards this), so the id is the index.
-pub fn def(id: ParamId) -> &'static ParamDef {
-    &PARAMS[id as usize]
+/// The position in [`PARAMS`] and the entry of a key or alias.
+pub(crate) fn lookup_indexed(key: &str) -> Option<(usize, &'static ParamDef)> {
+    PARAMS
+        .iter()
+        .enumerate()
+        .find(|(_, d)| d.key == key || d.aliases.contains(&key))
 }
 
 /// The README's parameter table (Markdown), generated from the registry.

@@ -5,10 +5,10 @@ use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use super::error::{shorten, ParamError};
+use super::parse_value::{parse_value, Value};
 use super::query::{encode_query_component, split_query};
-use super::registry::{def, lookup, ParamId, PARAMS};
-use super::value::{parse_value, Value};
-use super::values::*;
+use super::registry::{lookup_indexed, CropWord, ParamId, PARAMS};
+use super::types::*;
 use crate::Limits;
 
 /// A validated transform: every parameter of the query string, typed and range-checked.
@@ -102,11 +102,13 @@ impl TransformSpec {
         let mut spec = TransformSpec::default();
         let mut seen = [false; PARAMS.len()];
         for (key, value) in split_query(query, limits)? {
-            let Some(d) = lookup(&key) else {
+            let Some((index, d)) = lookup_indexed(&key) else {
                 spec.unknown.push((key, value));
                 continue;
             };
-            let slot = &mut seen[d.id as usize];
+            let Some(slot) = seen.get_mut(index) else {
+                continue;
+            };
             if *slot {
                 return Err(ParamError::Duplicate { key: d.key });
             }
@@ -159,18 +161,7 @@ impl TransformSpec {
             P::MaxW => self.max_width = Some(dim(&v)?),
             P::MinH => self.min_height = Some(dim(&v)?),
             P::MaxH => self.max_height = Some(dim(&v)?),
-            P::Fit => {
-                const FITS: [Fit; 7] = [
-                    Fit::Clip,
-                    Fit::Crop,
-                    Fit::Fill,
-                    Fit::FillMax,
-                    Fit::Max,
-                    Fit::Min,
-                    Fit::Scale,
-                ];
-                self.fit = Some(*FITS.get(word(&v)?).ok_or(SHAPE)?);
-            }
+            P::Fit => self.fit = Some(Fit::from_word_index(word(&v)?).ok_or(SHAPE)?),
             P::Crop => match v {
                 Value::Words(words) => self.crop = Some(crop_from_words(&words)?),
                 _ => return Err(SHAPE),
@@ -181,22 +172,8 @@ impl TransformSpec {
                 Value::Rect(r) => self.rect = Some(r),
                 _ => return Err(SHAPE),
             },
-            P::Fm => {
-                const FORMATS: [OutputFormat; 7] = [
-                    OutputFormat::Jpg,
-                    OutputFormat::Pjpg,
-                    OutputFormat::Png,
-                    OutputFormat::Webp,
-                    OutputFormat::Gif,
-                    OutputFormat::Avif,
-                    OutputFormat::Json,
-                ];
-                self.format = Some(*FORMATS.get(word(&v)?).ok_or(SHAPE)?);
-            }
-            P::Auto => {
-                word(&v)?;
-                self.auto = Some(Auto::Format);
-            }
+            P::Fm => self.format = Some(OutputFormat::from_word_index(word(&v)?).ok_or(SHAPE)?),
+            P::Auto => self.auto = Some(Auto::from_word_index(word(&v)?).ok_or(SHAPE)?),
             P::Q => self.quality = Some(u8::try_from(int(&v)?).map_err(|_| SHAPE)?),
             P::Blur => self.blur = Some(u16::try_from(int(&v)?).map_err(|_| SHAPE)?),
             P::Sharp => self.sharpen = Some(u8::try_from(int(&v)?).map_err(|_| SHAPE)?),
@@ -204,15 +181,8 @@ impl TransformSpec {
                 Value::Bool(b) => self.invert = Some(b),
                 _ => return Err(SHAPE),
             },
-            P::Or => {
-                const ROTATIONS: [Rotation; 4] =
-                    [Rotation::R0, Rotation::R90, Rotation::R180, Rotation::R270];
-                self.rotation = Some(*ROTATIONS.get(word(&v)?).ok_or(SHAPE)?);
-            }
-            P::Flip => {
-                const FLIPS: [Flip; 3] = [Flip::H, Flip::V, Flip::Hv];
-                self.flip = Some(*FLIPS.get(word(&v)?).ok_or(SHAPE)?);
-            }
+            P::Or => self.rotation = Some(Rotation::from_word_index(word(&v)?).ok_or(SHAPE)?),
+            P::Flip => self.flip = Some(Flip::from_word_index(word(&v)?).ok_or(SHAPE)?),
             P::Bg => match v {
                 Value::Color(c) => self.background = Some(c),
                 _ => return Err(SHAPE),
@@ -224,9 +194,7 @@ impl TransformSpec {
             P::DlRaw => self.download_raw = Some(text(v)?),
             P::Frame => self.frame = Some(u32::try_from(int(&v)?).map_err(|_| SHAPE)?),
             P::Cs => {
-                const SPACES: [ColorSpace; 3] =
-                    [ColorSpace::Srgb, ColorSpace::Origin, ColorSpace::BlackWhite];
-                self.color_space = Some(*SPACES.get(word(&v)?).ok_or(SHAPE)?);
+                self.color_space = Some(ColorSpace::from_word_index(word(&v)?).ok_or(SHAPE)?);
             }
         }
         Ok(())
@@ -235,12 +203,7 @@ impl TransformSpec {
     /// The canonical text of a parameter's value, `None` when absent.
     fn get(&self, id: ParamId) -> Option<String> {
         use ParamId as P;
-        let word = |i: usize| -> Option<String> {
-            match def(id).kind {
-                super::registry::ValueKind::OneOf(words) => words.get(i).map(|w| (*w).to_owned()),
-                _ => None,
-            }
-        };
+        let word = |w: &'static str| w.to_owned();
         match id {
             P::W => self.width.map(|d| d.get().to_string()),
             P::H => self.height.map(|d| d.get().to_string()),
@@ -248,19 +211,19 @@ impl TransformSpec {
             P::MaxW => self.max_width.map(|d| d.get().to_string()),
             P::MinH => self.min_height.map(|d| d.get().to_string()),
             P::MaxH => self.max_height.map(|d| d.get().to_string()),
-            P::Fit => self.fit.and_then(|f| word(f as usize)),
+            P::Fit => self.fit.map(|f| word(f.as_str())),
             P::Crop => self.crop.map(|c| c.to_string()),
             P::FpX => self.focal_x.map(|f| f.get().to_string()),
             P::FpY => self.focal_y.map(|f| f.get().to_string()),
             P::Rect => self.rect.map(|r| r.to_string()),
-            P::Fm => self.format.and_then(|f| word(f as usize)),
-            P::Auto => self.auto.map(|_| "format".to_owned()),
+            P::Fm => self.format.map(|f| word(f.as_str())),
+            P::Auto => self.auto.map(|a| word(a.as_str())),
             P::Q => self.quality.map(|q| q.to_string()),
             P::Blur => self.blur.map(|b| b.to_string()),
             P::Sharp => self.sharpen.map(|s| s.to_string()),
             P::Invert => self.invert.map(|b| b.to_string()),
-            P::Or => self.rotation.map(|r| r.degrees().to_string()),
-            P::Flip => self.flip.and_then(|f| word(f as usize)),
+            P::Or => self.rotation.map(|r| word(r.as_str())),
+            P::Flip => self.flip.map(|f| word(f.as_str())),
             P::Bg => self.background.map(|c| c.to_string()),
             P::Pad => self.pad.map(|p| p.to_string()),
             P::Sat => self.saturation.map(|s| s.to_string()),
@@ -268,7 +231,7 @@ impl TransformSpec {
             P::Dl => self.download.clone(),
             P::DlRaw => self.download_raw.clone(),
             P::Frame => self.frame.map(|f| f.to_string()),
-            P::Cs => self.color_space.and_then(|c| word(c as usize)),
+            P::Cs => self.color_space.map(|c| word(c.as_str())),
         }
     }
 
@@ -281,15 +244,20 @@ impl TransformSpec {
     }
 }
 
-/// Resolves a `crop=` word list (indices into the registry's word list:
-/// top, bottom, left, right, center, focalpoint, entropy).
-fn crop_from_words(words: &[usize]) -> Result<Crop, &'static str> {
+/// Resolves a `crop=` word list (indices into the registry's crop words).
+fn crop_from_words(indices: &[usize]) -> Result<Crop, &'static str> {
     const CONFLICT: &str = "a comma list of top, bottom, left, right, center (at most one per axis), or focalpoint or entropy alone";
-    let has = |i: usize| words.contains(&i);
-    let (top, bottom, left, right) = (has(0), has(1), has(2), has(3));
-    let (focal, entropy) = (has(5), has(6));
+    let words = indices
+        .iter()
+        .map(|i| CropWord::from_word_index(*i))
+        .collect::<Option<Vec<_>>>()
+        .ok_or("a comma list of the registry's crop words")?;
+    let has = |w: CropWord| words.contains(&w);
+    let (top, bottom) = (has(CropWord::Top), has(CropWord::Bottom));
+    let (left, right) = (has(CropWord::Left), has(CropWord::Right));
+    let (focal, entropy) = (has(CropWord::FocalPoint), has(CropWord::Entropy));
     if focal || entropy {
-        if words.iter().any(|w| *w != words[0]) {
+        if words.iter().any(|w| Some(w) != words.first()) {
             return Err(CONFLICT);
         }
         return Ok(if focal {

@@ -5,129 +5,19 @@ use serde_json::Value;
 
 use super::error::UrlError;
 use super::options::{FocalPointOption, OptionValue, RectOption, UrlOptions};
-
-macro_rules! string_enum {
-    ($(#[$doc:meta])* $name:ident { $( $(#[$vdoc:meta])* $variant:ident => $text:literal ),* $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name {
-            $( $(#[$vdoc])* $variant, )*
-        }
-
-        impl $name {
-            /// The value as written in the URL.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $( $name::$variant => $text, )*
-                }
-            }
-        }
-
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-
-string_enum! {
-    /// `fit`: how the image fits `w`×`h`.
-    FitMode {
-        /// `clip`: fit inside, keep aspect.
-        Clip => "clip",
-        /// `crop`: fill exactly, cropping.
-        Crop => "crop",
-        /// `fill`: fit inside, pad with `bg`.
-        Fill => "fill",
-        /// `fillmax`: like fill, never upscale.
-        FillMax => "fillmax",
-        /// `max`: like clip, never upscale.
-        Max => "max",
-        /// `scale`: exactly w×h, aspect not kept.
-        Scale => "scale",
-        /// `min`: like crop, never upscale.
-        Min => "min",
-    }
-}
-
-string_enum! {
-    /// `crop`: which part is kept when `fit=crop` cuts.
-    CropMode {
-        /// `top`.
-        Top => "top",
-        /// `bottom`.
-        Bottom => "bottom",
-        /// `left`.
-        Left => "left",
-        /// `right`.
-        Right => "right",
-        /// `center`.
-        Center => "center",
-        /// `focalpoint`: around `fp-x`/`fp-y`.
-        FocalPoint => "focalpoint",
-        /// `entropy`: the busiest window.
-        Entropy => "entropy",
-    }
-}
-
-string_enum! {
-    /// `auto`.
-    AutoMode {
-        /// `format`: the best format the client accepts.
-        Format => "format",
-    }
-}
-
-string_enum! {
-    /// `fm`: the output formats the client's types name.
-    OutputFormat {
-        /// `jpg`.
-        Jpg => "jpg",
-        /// `pjpg` (progressive JPEG).
-        Pjpg => "pjpg",
-        /// `png`.
-        Png => "png",
-        /// `webp`.
-        Webp => "webp",
-    }
-}
-
-/// `or`: clockwise rotation in degrees.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Orientation {
-    /// 0°.
-    Deg0,
-    /// 90°.
-    Deg90,
-    /// 180°.
-    Deg180,
-    /// 270°.
-    Deg270,
-}
-
-impl Orientation {
-    /// The angle in degrees.
-    pub fn degrees(self) -> u32 {
-        match self {
-            Orientation::Deg0 => 0,
-            Orientation::Deg90 => 90,
-            Orientation::Deg180 => 180,
-            Orientation::Deg270 => 270,
-        }
-    }
-}
+use crate::params::{Auto, Crop, Fit, OutputFormat, Rotation};
 
 /// Builds Sanity image URLs fluently. Every method returns a new builder and leaves `self`
 /// unchanged, so a configured builder can be shared and extended.
 ///
 /// ```
-/// use pixform::url::{CropMode, FitMode, ImageUrlBuilder};
+/// use pixform::params::{Crop, Fit};
+/// use pixform::url::ImageUrlBuilder;
 ///
 /// let base = ImageUrlBuilder::new("zp7mbokg", "production")
 ///     .image_id("image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg");
 /// assert_eq!(
-///     base.size(300, 200).fit(FitMode::Crop).crop(CropMode::Entropy).url()?,
+///     base.size(300, 200).fit(Fit::Crop).crop(Crop::Entropy).url()?,
 ///     "https://cdn.sanity.io/images/zp7mbokg/production/Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000.jpg\
 ///      ?w=300&h=200&fit=crop&crop=entropy"
 /// );
@@ -314,9 +204,9 @@ impl ImageUrlBuilder {
         self.with(|o| o.invert = Some(invert.into()))
     }
 
-    /// `or`.
-    pub fn orientation(&self, orientation: Orientation) -> ImageUrlBuilder {
-        self.with(|o| o.orientation = Some(orientation.degrees().into()))
+    /// `or`: clockwise rotation.
+    pub fn orientation(&self, rotation: Rotation) -> ImageUrlBuilder {
+        self.with(|o| o.orientation = Some(u32::from(rotation.degrees()).into()))
     }
 
     /// `q`, 0–100.
@@ -350,13 +240,14 @@ impl ImageUrlBuilder {
     }
 
     /// `fit`.
-    pub fn fit(&self, fit: FitMode) -> ImageUrlBuilder {
+    pub fn fit(&self, fit: Fit) -> ImageUrlBuilder {
         self.with(|o| o.fit = Some(fit.as_str().into()))
     }
 
-    /// `crop` (disables the crop/hotspot fit).
-    pub fn crop(&self, crop: CropMode) -> ImageUrlBuilder {
-        self.with(|o| o.crop = Some(crop.as_str().into()))
+    /// `crop` (disables the crop/hotspot fit): edge anchors (`top,left`), `center`,
+    /// `focalpoint` or `entropy`.
+    pub fn crop(&self, crop: Crop) -> ImageUrlBuilder {
+        self.with(|o| o.crop = Some(crop.to_string().into()))
     }
 
     /// `sat`, −100–100.
@@ -365,7 +256,7 @@ impl ImageUrlBuilder {
     }
 
     /// `auto`.
-    pub fn auto(&self, auto: AutoMode) -> ImageUrlBuilder {
+    pub fn auto(&self, auto: Auto) -> ImageUrlBuilder {
         self.with(|o| o.auto = Some(auto.as_str().into()))
     }
 
@@ -398,6 +289,7 @@ impl ImageUrlBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::params::{HorizontalAnchor, VerticalAnchor};
 
     #[test]
     fn methods_do_not_change_the_original() {
@@ -440,16 +332,19 @@ mod tests {
             .frame(1)
             .pad(3)
             .dpr(1.5)
-            .auto(AutoMode::Format)
+            .auto(Auto::Format)
             .saturation(-20)
-            .crop(CropMode::Top)
-            .fit(FitMode::FillMax)
+            .crop(Crop::Anchor {
+                horizontal: HorizontalAnchor::Center,
+                vertical: VerticalAnchor::Top,
+            })
+            .fit(Fit::FillMax)
             .quality(80)
             .max_width(9)
             .min_width(2)
             .max_height(8)
             .min_height(1)
-            .orientation(Orientation::Deg270)
+            .orientation(Rotation::R270)
             .invert(false)
             .sharpen(4)
             .blur(7)

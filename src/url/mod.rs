@@ -9,12 +9,13 @@
 //! * [`sign_url`] and [`verify_url`] make and check Ed25519-signed URLs.
 //!
 //! ```
-//! use pixform::url::{FitMode, ImageUrlBuilder};
+//! use pixform::params::Fit;
+//! use pixform::url::ImageUrlBuilder;
 //!
 //! let url = ImageUrlBuilder::new("zp7mbokg", "production")
 //!     .image_id("image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg")
 //!     .width(400)
-//!     .fit(FitMode::Max)
+//!     .fit(Fit::Max)
 //!     .url()?;
 //! assert_eq!(
 //!     url,
@@ -47,7 +48,6 @@
 //!   order of parameters and equivalent percent-encodings do not matter; any change of a value,
 //!   the path, the host or the key does.
 
-mod build;
 mod builder;
 mod error;
 mod js;
@@ -55,10 +55,11 @@ mod options;
 mod parse;
 mod sign;
 mod source;
+mod url_for_image;
 
-pub use build::{DEFAULT_BASE_URL, IN_PROGRESS_PLACEHOLDER};
-pub use builder::{AutoMode, CropMode, FitMode, ImageUrlBuilder, Orientation, OutputFormat};
+pub use builder::ImageUrlBuilder;
 pub use error::UrlError;
 pub use options::{FocalPointOption, OptionValue, RectOption, UrlOptions};
 pub use parse::{parse_image_url, ImageResource, ParsedImageUrl, SigningParams};
 pub use sign::{sign_url, verify_url, VerifiedUrl};
+pub use url_for_image::{DEFAULT_BASE_URL, IN_PROGRESS_PLACEHOLDER};

@@ -4,7 +4,7 @@ use serde::{Serialize, Serializer};
 
 use super::error::UrlError;
 use crate::asset::AssetId;
-use crate::params::{decode_component, TransformSpec};
+use crate::params::{decode_component, encode_component, TransformSpec};
 
 /// Where the image lives.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -70,6 +70,55 @@ pub struct ParsedImageUrl {
     pub params: Vec<(String, String)>,
     /// `keyid`, `expiry` and `signature`.
     pub signing: SigningParams,
+}
+
+impl ParsedImageUrl {
+    /// The URL these parts stand for: base URL, image path, vanity name, the query as written,
+    /// then the signing parameters present (`keyid`, `expiry`, `signature`, RFC 3986-encoded).
+    /// [`parse_image_url`] of the result gives equal parts; a URL without signing parameters
+    /// whose base has no trailing empty segment comes back byte for byte.
+    ///
+    /// ```
+    /// use pixform::url::parse_image_url;
+    ///
+    /// let url = "https://cdn.sanity.io/images/p/d/Tb9Ew8CXIwaY6R1kjMvI0uRR-20x30.png/a.png?w=5";
+    /// assert_eq!(parse_image_url(url)?.to_url(), url);
+    /// # Ok::<(), pixform::url::UrlError>(())
+    /// ```
+    pub fn to_url(&self) -> String {
+        let resource = match &self.resource {
+            ImageResource::Dataset {
+                project_id,
+                dataset,
+            } => format!("images/{project_id}/{dataset}"),
+            ImageResource::MediaLibrary { id } => format!("media-libraries/{id}/images"),
+            ImageResource::Canvas { id } => format!("images/canvases/{id}"),
+        };
+        let mut url = format!("{}/{resource}/{}", self.base_url, self.asset.file_name());
+        if let Some(vanity) = &self.vanity_name {
+            url.push('/');
+            url.push_str(vanity);
+        }
+        let signing = [
+            ("keyid", &self.signing.key_id),
+            ("expiry", &self.signing.expiry),
+            ("signature", &self.signing.signature),
+        ];
+        let mut pairs: Vec<String> = Vec::new();
+        if !self.query.is_empty() {
+            pairs.push(self.query.clone());
+        }
+        for (key, value) in signing {
+            if let Some(value) = value {
+                pairs.push(format!("{key}={}", encode_component(value)));
+            }
+        }
+        if !pairs.is_empty() {
+            url.push('?');
+            url.push_str(&pairs.join("&"));
+        }
+        url
+    }
 }
 
 fn serialize_display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result<S::Ok, S::Error> {
@@ -308,5 +357,30 @@ mod tests {
         for url in cases {
             assert!(parse_image_url(url).is_err(), "{url}");
         }
+    }
+
+    #[test]
+    fn to_url_gives_the_url_back() {
+        let cases = [
+            format!("https://cdn.sanity.io/images/p/d/{FILE}"),
+            format!("https://h.test/a//images/canvases/c1/{FILE}/x/y.png?w=1&cb=%20"),
+            format!(
+                "http://h/media-libraries/m1/images/{FILE}?w=1&keyid=k&expiry=e&signature=s%3D%3D"
+            ),
+            format!("https://h/images/p/d/{FILE}?keyid=k%201"),
+        ];
+        for url in &cases {
+            let parsed = parse_image_url(url).expect("parses");
+            assert_eq!(&parsed.to_url(), url);
+        }
+        // Signing parameters move after the query, in a fixed order.
+        let moved = parse_image_url(&format!(
+            "https://h/images/p/d/{FILE}?signature=s&w=1&keyid=k"
+        ))
+        .expect("parses");
+        assert_eq!(
+            moved.to_url(),
+            format!("https://h/images/p/d/{FILE}?w=1&keyid=k&signature=s")
+        );
     }
 }

@@ -3,7 +3,7 @@
 use std::num::NonZeroU32;
 
 use super::registry::ValueKind;
-use super::values::{Color, Rect};
+use super::types::{Color, Rect};
 
 /// A value parsed by kind, before it is stored in its typed field.
 #[derive(Debug, Clone, PartialEq)]

@@ -4,6 +4,8 @@
 use std::fmt;
 use std::num::NonZeroU32;
 
+use super::registry::CropWord;
+
 /// The largest `w`, `h`, `min-*`, `max-*` a query may ask for.
 pub const MAX_DIMENSION: u32 = 8192;
 
@@ -248,26 +250,26 @@ impl Default for Crop {
 impl fmt::Display for Crop {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Crop::FocalPoint => f.write_str("focalpoint"),
-            Crop::Entropy => f.write_str("entropy"),
+            Crop::FocalPoint => f.write_str(CropWord::FocalPoint.as_str()),
+            Crop::Entropy => f.write_str(CropWord::Entropy.as_str()),
             Crop::Anchor {
                 horizontal,
                 vertical,
             } => {
                 let v = match vertical {
-                    VerticalAnchor::Top => Some("top"),
-                    VerticalAnchor::Bottom => Some("bottom"),
+                    VerticalAnchor::Top => Some(CropWord::Top),
+                    VerticalAnchor::Bottom => Some(CropWord::Bottom),
                     VerticalAnchor::Center => None,
                 };
                 let h = match horizontal {
-                    HorizontalAnchor::Left => Some("left"),
-                    HorizontalAnchor::Right => Some("right"),
+                    HorizontalAnchor::Left => Some(CropWord::Left),
+                    HorizontalAnchor::Right => Some(CropWord::Right),
                     HorizontalAnchor::Center => None,
                 };
                 match (v, h) {
-                    (Some(v), Some(h)) => write!(f, "{v},{h}"),
-                    (Some(one), None) | (None, Some(one)) => f.write_str(one),
-                    (None, None) => f.write_str("center"),
+                    (Some(v), Some(h)) => write!(f, "{},{}", v.as_str(), h.as_str()),
+                    (Some(one), None) | (None, Some(one)) => f.write_str(one.as_str()),
+                    (None, None) => f.write_str(CropWord::Center.as_str()),
                 }
             }
         }
@@ -386,21 +388,13 @@ mod serialize {
 
     impl Serialize for Flip {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(match self {
-                Flip::H => "h",
-                Flip::V => "v",
-                Flip::Hv => "hv",
-            })
+            s.serialize_str(self.as_str())
         }
     }
 
     impl Serialize for ColorSpace {
         fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-            s.serialize_str(match self {
-                ColorSpace::Srgb => "srgb",
-                ColorSpace::Origin => "origin",
-                ColorSpace::BlackWhite => "b-w",
-            })
+            s.serialize_str(self.as_str())
         }
     }
 }
