@@ -4,7 +4,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pixform::ops::{self, Filter, Resizer, SourceWindow};
-use pixform::pixels::{Image, PixelLayout};
+use pixform::{Image, PixelLayout};
 
 /// A deterministic image with gradients and texture (content does not change the cost of
 /// these filters, but keeps the compiler from seeing constants).

@@ -4,7 +4,7 @@
 //!
 //! `codec_floor [--query 'w=800'] [--passes N] FILE…` prints one JSON line with the median
 //! ms per image of each part over N passes (default 5). Pixel buffers are kept between images
-//! (a [`pixform::pixels::BufferPool`]), as the batch API keeps them.
+//! (a [`pixform::BufferPool`]), as the batch API keeps them.
 
 use std::time::Instant;
 
@@ -13,7 +13,7 @@ mod args;
 
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
 use pixform::ops::{resize, Filter, SourceWindow};
-use pixform::pixels::BufferPool;
+use pixform::BufferPool;
 use pixform::plan::{plan, SourceFacts};
 use pixform::{Limits, TransformSpec};
 

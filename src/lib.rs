@@ -1,12 +1,31 @@
 //! pixform: an image-URL transform engine.
 //!
 //! The spec is the image-URL query string of the Sanity image pipeline (the imgix dialect,
-//! `w=800&h=600&fit=crop&fm=webp`): [`params`] parses it into a validated [`TransformSpec`],
-//! [`plan`] fixes the geometry from the source's header alone, and [`pipeline`] with
-//! [`codec`] decodes, crops, resizes, applies effects and encodes. [`transform()`] runs it all
-//! on one image; a [`Transformer`] runs many in a row, reusing their large buffers. [`url`]
-//! builds, parses and signs image URLs like `@sanity/image-url`; [`asset`] parses asset IDs;
-//! [`analyze()`] builds the Assets API document of an upload.
+//! `w=800&h=600&fit=crop&fm=webp`): it parses into a validated [`TransformSpec`], [`plan`]
+//! fixes the geometry from the source's header alone, and the pipeline decodes, crops,
+//! resizes, applies effects and encodes. [`transform()`] runs it all on one image; a
+//! [`Transformer`] runs many in a row, reusing their large buffers. [`url`] builds, parses
+//! and signs image URLs like `@sanity/image-url`; [`AssetId`] parses asset IDs;
+//! [`analyze::analyze`] builds the Assets API document of an upload.
+//!
+//! # Where things are
+//!
+//! Every public item has exactly one path. The crate root holds what most callers need:
+//! [`transform()`], [`Transformer`], [`TransformOptions`], [`Output`], [`TransformSpec`],
+//! [`AssetId`], [`ImageFormat`], [`Limits`], [`Error`], the pixel buffer [`Image`] and
+//! [`render()`] (the pixels of a plan, before encoding). Each public module is one subject:
+//!
+//! * [`params`]: the value types of the query parameters, the [`params::registry`] of keys and
+//!   words, and [`params::ParamError`].
+//! * [`plan`]: planning from header facts ([`plan::plan`], [`plan::Plan`]).
+//! * [`codec`]: probing, decoding and encoding image bytes.
+//! * [`ops`]: the pure pixel operations (resize, crop, orientation, canvas, effects).
+//! * [`url`]: building, parsing and signing image URLs.
+//! * [`analyze`]: the Assets API document of an upload.
+//!
+//! Inside, the modules form layers that only import downwards: `transform` → `error` →
+//! `analyze`/`pipeline` → `plan` → `codec` → `ops` → `url` → `asset`/`params` →
+//! `pixels`/`limits`/`format` (`tests/layering.rs` checks it).
 //!
 //! Decisions where the dialect says nothing (also in the README):
 //!
@@ -28,25 +47,27 @@
 //! binary then needs an SSE4.1 CPU), and `fast` is the fastest build: both of the last two.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+#![warn(unreachable_pub)]
 
 pub mod analyze;
-pub mod asset;
+mod asset;
 pub mod codec;
-pub mod error;
-pub mod format;
-pub mod limits;
+mod error;
+mod format;
+mod limits;
 pub mod ops;
 pub mod params;
-pub mod pipeline;
-pub mod pixels;
+mod pipeline;
+mod pixels;
 pub mod plan;
-pub mod transform;
+mod transform;
 pub mod url;
 
-pub use analyze::{analyze, AnalyzeOptions, AssetDocument};
-pub use asset::AssetId;
+pub use asset::{AssetError, AssetId, AssetKind};
 pub use error::Error;
 pub use format::ImageFormat;
-pub use limits::{LimitKind, Limits};
-pub use params::TransformSpec;
-pub use transform::{transform, Output, TransformOptions, Transformer};
+pub use limits::{LimitKind, Limits, DEFAULT_MAX_SOURCE_PIXELS};
+pub use params::spec::TransformSpec;
+pub use pipeline::{render, Rendered};
+pub use pixels::{BufferPool, BufferSizeError, Image, PixelLayout};
+pub use transform::{accepted_formats, transform, Output, OutputFacts, TransformOptions, Transformer};

@@ -238,7 +238,7 @@ fn transform_in(
 /// gives `<default>.<ext>`. The quoted ASCII form drops anything that could break the header
 /// or name a path (control characters, quotes, backslashes, slashes) and replaces other
 /// non-ASCII characters with `_`; the RFC 5987 form carries the full UTF-8 name.
-pub fn content_disposition(name: &str, default: &str, format: ImageFormat) -> String {
+pub(crate) fn content_disposition(name: &str, default: &str, format: ImageFormat) -> String {
     let name = match name.trim() {
         "" | "true" => format!("{default}.{}", format.extension()),
         n => n.to_owned(),

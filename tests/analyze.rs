@@ -318,7 +318,7 @@ fn palette_is_stable_and_dominant_is_the_majority_colour() {
     let second = image_doc(TWO_COLOUR_PNG, &AnalyzeOptions::default());
     assert_eq!(first.metadata.palette, second.metadata.palette);
     // The crate-root re-export is the same function.
-    let third = pixform::analyze(TWO_COLOUR_PNG, &pixform::AnalyzeOptions::default()).unwrap();
+    let third = analyze(TWO_COLOUR_PNG, &AnalyzeOptions::default()).unwrap();
     assert_eq!(third, AssetDocument::Image(first.clone()));
     let palette = first.metadata.palette.unwrap();
     let dominant = palette.dominant.unwrap();

@@ -10,7 +10,7 @@ use pixform::codec::{
     decode, encode, probe, scaled_size, CodecError, ColorModel, DecodeOptions, EncodeOptions,
 };
 use pixform::ops::Orientation;
-use pixform::pixels::{Image, PixelLayout};
+use pixform::{Image, PixelLayout};
 use pixform::{ImageFormat, LimitKind, Limits};
 
 // ---------------------------------------------------------------- helpers
@@ -1101,7 +1101,7 @@ fn header_bombs_hit_the_pixel_limit_before_decoding() {
             format: probe_format(name),
             limit: LimitKind::MaxSourcePixels,
             value: 65_535 * 65_535,
-            max: pixform::limits::DEFAULT_MAX_SOURCE_PIXELS,
+            max: pixform::DEFAULT_MAX_SOURCE_PIXELS,
         };
         assert_eq!(
             probe(&bytes, &Limits::default()).unwrap_err(),

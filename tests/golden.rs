@@ -16,7 +16,7 @@ mod support;
 
 use image::RgbaImage;
 use pixform::plan::PixelRect;
-use pixform::{pipeline, ImageFormat, Limits};
+use pixform::{render, ImageFormat, Limits};
 use support::*;
 
 /// Allowed difference: mean over all channels, and largest single channel.
@@ -228,7 +228,7 @@ fn check(case: &Case) -> Result<(), String> {
         let executed = if planned.entropy_crop {
             let info =
                 pixform::codec::probe(&input, &Limits::default()).map_err(|e| e.to_string())?;
-            pipeline::render(&input, &info, &planned, &Limits::default())
+            render(&input, &info, &planned, &Limits::default())
                 .map_err(|e| e.to_string())?
                 .plan
         } else {
@@ -358,7 +358,7 @@ fn entropy_window_has_more_detail_than_centre() {
     let query = "w=60&h=100&fit=crop&crop=entropy&fm=png";
     let planned = plan_for(&input, query);
     let info = pixform::codec::probe(&input, &Limits::default()).expect("probe");
-    let placed = pipeline::render(&input, &info, &planned, &Limits::default())
+    let placed = render(&input, &info, &planned, &Limits::default())
         .expect("render")
         .plan
         .crop_window;

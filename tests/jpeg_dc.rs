@@ -9,7 +9,7 @@
 
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use pixform::codec::{decode_dc, decode_dc_only, scan_script, CodecError, ScanSummary};
-use pixform::pixels::{Image, PixelLayout};
+use pixform::{Image, PixelLayout};
 use pixform::{LimitKind, Limits};
 
 /// Largest per-channel difference allowed between the two decodes on this target.

@@ -8,7 +8,7 @@ use std::io::Cursor;
 
 use image::{ImageFormat as ImgFormat, Rgb, RgbImage, Rgba, RgbaImage};
 use pixform::codec::{self, EncodeOptions};
-use pixform::pixels::{Image, PixelLayout};
+use pixform::{Image, PixelLayout};
 use pixform::ImageFormat;
 use support::*;
 

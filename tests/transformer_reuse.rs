@@ -5,7 +5,7 @@
 mod support;
 
 use pixform::codec::{self, EncodeOptions};
-use pixform::pixels::{Image, PixelLayout};
+use pixform::{Image, PixelLayout};
 use pixform::{transform, ImageFormat, TransformOptions, Transformer};
 use support::*;
 

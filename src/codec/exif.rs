@@ -13,7 +13,7 @@ const TYPE_SHORT: u16 = 3;
 
 /// The orientation stored in an EXIF block, or [`Orientation::Identity`] when absent or
 /// invalid. `exif` may start with the `Exif\0\0` APP1 prefix or directly with the TIFF header.
-pub fn orientation_from_exif(exif: &[u8]) -> Orientation {
+pub(crate) fn orientation_from_exif(exif: &[u8]) -> Orientation {
     let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
     read_orientation(tiff)
         .and_then(Orientation::from_exif)

@@ -37,7 +37,6 @@ mod turbo;
 pub use decode::{decode, decode_pooled, DecodeOptions, Decoded};
 pub use encode::{encode, encode_pooled, EncodeOptions};
 pub use error::CodecError;
-pub use exif::orientation_from_exif;
 pub use info::{scaled_size, ColorModel, SourceInfo};
 pub use jpeg_dc::{decode_dc, decode_dc_only, scan_script, ScanSummary};
 

@@ -28,14 +28,14 @@ use crate::pixels::{Image, PixelLayout};
 const OP: OpKind = OpKind::Blur;
 
 /// Largest σ blurred with the exact gaussian kernel; above it the approximation is faster.
-pub const EXACT_MAX_SIGMA: f32 = 16.0;
+pub(crate) const EXACT_MAX_SIGMA: f32 = 16.0;
 
 /// Largest σ blurred with the recursive approximation at full size; its radius (2σ) stays
 /// below 150, where `libblur` switches to slower 64-bit accumulators.
-pub const APPROX_MAX_SIGMA: f32 = 64.0;
+pub(crate) const APPROX_MAX_SIGMA: f32 = 64.0;
 
 /// Largest σ accepted (`blur=2000` is σ = 200; this leaves room for a device-pixel ratio).
-pub const MAX_SIGMA: f32 = 600.0;
+pub(crate) const MAX_SIGMA: f32 = 600.0;
 
 fn backend(e: impl std::fmt::Display) -> OpsError {
     OpsError::Backend {

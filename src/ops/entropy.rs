@@ -16,7 +16,7 @@ use crate::pixels::{Image, PixelLayout};
 const OP: OpKind = OpKind::Entropy;
 
 /// Each trimming step cuts at most 1/`STRIP_FRACTION` of the image side.
-pub const STRIP_FRACTION: u32 = 32;
+pub(crate) const STRIP_FRACTION: u32 = 32;
 
 /// The largest `width`×`height` window of aspect `target_w`:`target_h` that fits in a
 /// `width`×`height` image (sides rounded half up, at least 1). `None` when a side is 0.

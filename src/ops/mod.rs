@@ -7,16 +7,16 @@
 //! `libblur`) or iterate whole rows without per-pixel bounds checks.
 
 mod alpha;
-pub mod blur;
+mod blur;
 mod buffer;
-pub mod canvas;
-pub mod color;
-pub mod crop;
-pub mod entropy;
-pub mod error;
-pub mod orient;
-pub mod resize;
-pub mod sharpen;
+mod canvas;
+mod color;
+mod crop;
+mod entropy;
+mod error;
+mod orient;
+mod resize;
+mod sharpen;
 
 pub use blur::blur;
 pub use canvas::{flatten, is_opaque, place, to_rgb, to_rgba, Rgba};

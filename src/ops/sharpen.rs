@@ -14,10 +14,10 @@ use crate::pixels::{Image, PixelLayout};
 const OP: OpKind = OpKind::Sharpen;
 
 /// σ of the blur the mask subtracts, in pixels.
-pub const SHARPEN_SIGMA: f32 = 1.0;
+pub(crate) const SHARPEN_SIGMA: f32 = 1.0;
 
 /// Largest `amount`.
-pub const MAX_AMOUNT: u8 = 100;
+pub(crate) const MAX_AMOUNT: u8 = 100;
 
 /// `k` in 8.8 fixed point: amount / 50 · 256, rounded.
 fn gain_q8(amount: u8) -> i32 {

@@ -18,10 +18,12 @@ mod error;
 mod parse_value;
 mod query;
 pub mod registry;
-mod spec;
+pub(crate) mod spec;
 mod types;
 
 pub use error::ParamError;
-pub use query::{decode_component, encode_component, encode_query_component, split_query};
-pub use spec::{rect, TransformSpec};
+pub use query::encode_component;
+pub(crate) use query::decode_component;
+// The public path is `pixform::TransformSpec`; inside the crate it sits with its parameters.
+pub(crate) use spec::TransformSpec;
 pub use types::*;

@@ -7,7 +7,7 @@ use super::types::{Color, Rect};
 
 /// A value parsed by kind, before it is stored in its typed field.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(super) enum Value {
     /// From [`ValueKind::Integer`].
     Integer(i64),
     /// From [`ValueKind::Decimal`].
@@ -27,7 +27,7 @@ pub enum Value {
 }
 
 /// Parses `s` strictly as `kind`; `None` when it is malformed or out of range.
-pub fn parse_value(kind: &ValueKind, s: &str) -> Option<Value> {
+pub(super) fn parse_value(kind: &ValueKind, s: &str) -> Option<Value> {
     match *kind {
         ValueKind::Integer { min, max } => {
             let v = parse_integer(s, min < 0)?;

@@ -6,7 +6,7 @@ use crate::Limits;
 /// Splits `query` (with or without a leading `?`) on `&`, and percent-decodes keys and values
 /// (`+` is a space). Empty segments (`a=1&&b=2`, a trailing `&`) are skipped; a segment without
 /// `=` has an empty value. Invalid escapes and invalid UTF-8 are errors, never U+FFFD.
-pub fn split_query(query: &str, limits: &Limits) -> Result<Vec<(String, String)>, ParamError> {
+pub(super) fn split_query(query: &str, limits: &Limits) -> Result<Vec<(String, String)>, ParamError> {
     if query.len() > limits.max_query_bytes {
         return Err(ParamError::QueryTooLong {
             len: query.len(),
@@ -29,7 +29,7 @@ pub fn split_query(query: &str, limits: &Limits) -> Result<Vec<(String, String)>
 
 /// Percent-decodes one key or value of a query (`application/x-www-form-urlencoded`: `+` is a
 /// space). `%` must be followed by two hex digits, and the result must be UTF-8.
-pub fn decode_component(raw: &str) -> Result<String, ParamError> {
+pub(crate) fn decode_component(raw: &str) -> Result<String, ParamError> {
     let bytes = raw.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -74,7 +74,7 @@ pub fn encode_component(s: &str) -> String {
 
 /// Percent-encodes a key or value of the canonical query: as [`encode_component`], but commas
 /// stay literal (`rect=0,0,10,10`, `crop=top,left`), as image URLs write them.
-pub fn encode_query_component(s: &str) -> String {
+pub(super) fn encode_query_component(s: &str) -> String {
     const QUERY: &percent_encoding::AsciiSet = &NOT_UNRESERVED.remove(b',');
     percent_encoding::utf8_percent_encode(s, QUERY).to_string()
 }

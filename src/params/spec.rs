@@ -1,7 +1,6 @@
 //! [`TransformSpec`]: the validated form of an image-URL query string.
 
 use std::fmt;
-use std::num::NonZeroU32;
 use std::str::FromStr;
 
 use super::error::{shorten, ParamError};
@@ -314,14 +313,4 @@ impl FromStr for TransformSpec {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         TransformSpec::from_query(s)
     }
-}
-
-/// Builds a [`Rect`] from plain numbers (width and height must be at least 1).
-pub fn rect(left: u32, top: u32, width: u32, height: u32) -> Option<Rect> {
-    Some(Rect {
-        left,
-        top,
-        width: NonZeroU32::new(width)?,
-        height: NonZeroU32::new(height)?,
-    })
 }

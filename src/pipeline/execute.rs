@@ -39,7 +39,7 @@ pub fn render(
 
 /// Like [`render`], reusing the buffers of `ws` (and leaving the large ones of this render
 /// in it for the next).
-pub fn render_with(
+pub(crate) fn render_with(
     input: &[u8],
     info: &SourceInfo,
     plan: &Plan,

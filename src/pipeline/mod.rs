@@ -3,11 +3,12 @@
 //! The pure pixel operations it runs (resize, crop, orientation, canvas, effects, colour,
 //! entropy crop) live in [`crate::ops`], which knows nothing about parameters, plans or codecs.
 
-pub mod execute;
+mod execute;
 mod workspace;
 
-pub use execute::{render, render_with, Rendered};
-pub use workspace::Workspace;
+pub use execute::{render, Rendered};
+pub(crate) use execute::render_with;
+pub(crate) use workspace::Workspace;
 
 /// The planning facts of a probed source: the execute layer knows both sides.
 impl From<&crate::codec::SourceInfo> for crate::plan::SourceFacts {

@@ -9,7 +9,7 @@ use crate::pixels::{buffer_len, BufferPool, PixelLayout};
 /// means fresh pages and a page fault for every 4 KiB touched; a batch run or a server worker
 /// keeps one workspace per thread (see [`crate::transform::Transformer`]). Default: empty.
 #[derive(Debug, Default)]
-pub struct Workspace {
+pub(crate) struct Workspace {
     /// Decoder outputs, rotated copies, resize outputs and encoder scratch.
     pub pool: BufferPool,
     /// The resampler, which keeps its intermediate (window width × output height) buffers.
@@ -18,7 +18,7 @@ pub struct Workspace {
 
 impl Workspace {
     /// An empty workspace.
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Workspace::default()
     }
 

@@ -72,7 +72,7 @@ impl fmt::Debug for Image {
 }
 
 /// `width * height * channels` with overflow checked.
-pub fn buffer_len(width: u32, height: u32, layout: PixelLayout) -> Option<usize> {
+pub(crate) fn buffer_len(width: u32, height: u32, layout: PixelLayout) -> Option<usize> {
     usize::try_from(width)
         .ok()?
         .checked_mul(usize::try_from(height).ok()?)?

@@ -22,7 +22,7 @@
 //! * Crop windows are whole pixels; a centred window's offset is rounded down.
 
 mod error;
-pub mod geometry;
+pub(crate) mod geometry;
 
 use serde::Serialize;
 

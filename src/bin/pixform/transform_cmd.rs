@@ -4,7 +4,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use pixform::transform::accepted_formats;
+use pixform::accepted_formats;
 use pixform::{TransformOptions, TransformSpec, Transformer};
 
 /// Arguments of `pixform transform`.
