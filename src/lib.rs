@@ -23,9 +23,9 @@
 //! * [`url`]: building, parsing and signing image URLs.
 //! * [`analyze`]: the Assets API document of an upload.
 //!
-//! Inside, the modules form layers that only import downwards: `transform` → `error` →
-//! `analyze`/`pipeline` → `plan` → `codec` → `ops` → `url` → `asset`/`params` →
-//! `pixels`/`limits`/`format` (`tests/layering.rs` checks it).
+//! Inside, the modules form layers that only import downwards: `transform` → `pipeline` →
+//! `error` → `analyze` → `plan` → `codec` → `ops` → `url` → `params`/`asset` →
+//! `pixels`/`limits`/`format` (`tests/layering.rs` states why and checks it).
 //!
 //! Decisions where the dialect says nothing (also in the README):
 //!
