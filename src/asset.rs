@@ -1,20 +1,4 @@
-//! Sanity asset IDs: `image-<name>-<W>x<H>-<ext>` and `file-<name>-<ext>`.
-//!
-//! [`AssetId::parse`] is strict: the name is 24–40 characters of `[A-Za-z0-9_]` (or 40 lowercase
-//! hex digits, the SHA-1 form), the dimensions are positive decimal integers without sign or
-//! leading zeros, and the extension is `[a-z0-9]+`. `Display` prints the ID back exactly, so
-//! `AssetId::parse(&id.to_string()) == Ok(id)`.
-//!
-//! ```
-//! use pixform::asset::{AssetId, AssetKind};
-//!
-//! let id = AssetId::parse("image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg")?;
-//! assert_eq!(id.kind(), AssetKind::Image);
-//! assert_eq!((id.width(), id.height()), (Some(2000), Some(3000)));
-//! assert_eq!(id.extension(), "jpg");
-//! assert_eq!(id.to_string(), "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg");
-//! # Ok::<(), pixform::asset::AssetError>(())
-//! ```
+//! Sanity asset IDs: `image-<name>-<W>x<H>-<ext>` and `file-<name>-<ext>` ([`AssetId`]).
 
 use std::fmt;
 use std::str::FromStr;
@@ -43,7 +27,23 @@ impl AssetKind {
     }
 }
 
-/// A validated Sanity asset ID.
+/// A validated Sanity asset ID: `image-<name>-<W>x<H>-<ext>` or `file-<name>-<ext>`.
+///
+/// [`AssetId::parse`] is strict: the name is 24–40 characters of `[A-Za-z0-9_]` (or 40
+/// lowercase hex digits, the SHA-1 form), the dimensions are positive decimal integers without
+/// sign or leading zeros, and the extension is `[a-z0-9]+`. `Display` prints the ID back
+/// exactly, so `AssetId::parse(&id.to_string()) == Ok(id)`.
+///
+/// ```
+/// use pixform::{AssetId, AssetKind};
+///
+/// let id = AssetId::parse("image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg")?;
+/// assert_eq!(id.kind(), AssetKind::Image);
+/// assert_eq!((id.width(), id.height()), (Some(2000), Some(3000)));
+/// assert_eq!(id.extension(), "jpg");
+/// assert_eq!(id.to_string(), "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg");
+/// # Ok::<(), pixform::AssetError>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AssetId {
     kind: AssetKind,
