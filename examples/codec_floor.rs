@@ -40,7 +40,7 @@ fn main() {
             let bytes = std::fs::read(f).expect("read input");
             let info = codec::probe(&bytes, &limits).expect("probe");
             let facts = SourceFacts::from(&info);
-            let p = plan(&facts, &spec, &limits).expect("plan");
+            let p = plan(&facts, &spec, &(&limits).into()).expect("plan");
             let denom = p.decoder.jpeg_scale_denom;
             scales.push(denom);
             let opts = DecodeOptions {

@@ -6,8 +6,8 @@ use crate::codec::{self, EncodeOptions};
 use crate::ops;
 use crate::params::{Color, TransformSpec};
 use crate::pipeline::{self, Workspace};
-use crate::pixels::PixelLayout;
-use crate::plan::{self, SourceFacts};
+use crate::pixels::{Image, PixelLayout};
+use crate::plan::{self, Plan, PlanOptions, SourceFacts};
 use crate::{Error, ImageFormat, Limits};
 
 /// Options of a transform that do not come from the query string.
@@ -32,6 +32,11 @@ impl TransformOptions {
             accept,
             download_name: None,
         }
+    }
+
+    /// The planning options of these options: what [`transform`] plans with.
+    pub fn plan_options(&self) -> PlanOptions {
+        PlanOptions::new(self.limits.clone(), self.accept.clone())
     }
 }
 
@@ -68,6 +73,8 @@ pub struct Output {
     pub width: u32,
     /// Output height in pixels.
     pub height: u32,
+    /// Whether the encoded image has an alpha channel (for `fm=json`: the described image).
+    pub has_alpha: bool,
     /// `Content-Type` header value.
     pub content_type: String,
     /// `Content-Disposition` header value, for `dl`/`dlRaw`.
@@ -98,8 +105,9 @@ pub struct OutputFacts {
 
 /// Transforms `input` (JPEG, PNG, WebP or GIF bytes) as `spec` says.
 ///
-/// The header is read and checked against the limits before anything else; the output size
-/// is [`plan::plan`]'s for the same source, exactly.
+/// The header is read and checked against the limits before anything else. The output is
+/// what [`plan::plan`] says for the same source and [`TransformOptions::plan_options`]:
+/// its size, format, alpha, content type and `Vary: Accept`.
 pub fn transform(
     input: &[u8],
     spec: &TransformSpec,
@@ -156,34 +164,26 @@ fn transform_in(
     let limits = &options.limits;
     let info = codec::probe(input, limits)?;
     let facts = SourceFacts::from(&info);
-    let plan = plan::plan(&facts, spec, limits)?;
+    let plan = plan::plan(&facts, spec, &options.plan_options())?;
     let base_name = options.download_name.as_deref().unwrap_or("image");
+    let format = plan.encoding.format;
 
-    if let Some(raw_name) = &spec.download_raw {
+    if plan.raw {
+        let raw_name = spec.download_raw.as_deref().unwrap_or_default();
         return Ok(Output {
             bytes: input.to_vec(),
-            format: info.format,
-            width: info.width,
-            height: info.height,
-            content_type: info.format.mime_type().to_owned(),
-            content_disposition: Some(content_disposition(raw_name, base_name, info.format)),
-            vary_accept: false,
+            format,
+            width: plan.response_size().0,
+            height: plan.response_size().1,
+            has_alpha: plan.has_alpha,
+            content_type: plan.content_type.to_owned(),
+            content_disposition: Some(content_disposition(raw_name, base_name, format)),
+            vary_accept: plan.vary_accept,
         });
     }
 
     let rendered = pipeline::render_with(input, &info, &plan, limits, ws)?;
-    let format = plan.negotiate_format(&options.accept);
-    let mut image = rendered.image;
-    if image.layout() == PixelLayout::Rgba8 && (!format.supports_alpha() || ops::is_opaque(&image))
-    {
-        let bg = plan.background;
-        let opaque = if bg.is_opaque() || format.supports_alpha() {
-            bg
-        } else {
-            Color::WHITE
-        };
-        image = ops::flatten(&image, [opaque.r, opaque.g, opaque.b])?;
-    }
+    let image = planned_layout(rendered.image, &plan)?;
     let encoded = codec::encode_pooled(
         &image,
         format,
@@ -201,7 +201,7 @@ fn transform_in(
         .download
         .as_deref()
         .map(|name| content_disposition(name, base_name, format));
-    let (bytes, content_type) = if plan.encoding.json {
+    let bytes = if plan.encoding.json {
         let facts = OutputFacts {
             width,
             height,
@@ -211,24 +211,42 @@ fn transform_in(
             frames: 1,
             has_alpha,
         };
-        let json = serde_json::to_vec(&facts).map_err(|e| {
+        serde_json::to_vec(&facts).map_err(|e| {
             Error::Codec(codec::CodecError::Internal {
                 format,
                 detail: format!("serializing output facts: {e}"),
             })
-        })?;
-        (json, "application/json".to_owned())
+        })?
     } else {
-        (encoded, format.mime_type().to_owned())
+        encoded
     };
     Ok(Output {
         bytes,
         format,
         width,
         height,
-        content_type,
+        has_alpha,
+        content_type: plan.content_type.to_owned(),
         content_disposition,
-        vary_accept: plan.encoding.auto_format,
+        vary_accept: plan.vary_accept,
+    })
+}
+
+/// The rendered image in the layout the plan gives the encoder: RGBA exactly when the output
+/// has alpha. What is still transparent without it is composited onto white (an opaque `bg`
+/// has filled it already at the canvas step).
+fn planned_layout(image: Image, plan: &Plan) -> Result<Image, Error> {
+    Ok(match (plan.has_alpha, image.layout()) {
+        (false, PixelLayout::Rgba8) => {
+            let matte = if plan.background.is_opaque() {
+                plan.background
+            } else {
+                Color::WHITE
+            };
+            ops::flatten(&image, [matte.r, matte.g, matte.b])?
+        }
+        (true, PixelLayout::Rgb8) => ops::to_rgba(&image)?,
+        _ => image,
     })
 }
 

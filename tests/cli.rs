@@ -133,3 +133,134 @@ fn analyze_types_a_file_by_its_bytes_not_its_name() {
     }
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
+    let out = pixform().args(args).output().expect("runs pixform");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON on stdout")
+}
+
+/// Format, width, height and alpha an output file declares: `pixform info`, or for AVIF
+/// (which pixform does not read) its first `ispe` box and alpha auxiliary image.
+fn output_facts(path: &std::path::Path) -> (String, u64, u64, bool) {
+    let bytes = std::fs::read(path).expect("output file");
+    if bytes.get(4..12) == Some(b"ftypavif") {
+        let at = bytes
+            .windows(4)
+            .position(|w| w == b"ispe")
+            .expect("AVIF has an ispe box");
+        let be = |i: usize| u32::from_be_bytes(bytes[i..i + 4].try_into().expect("4 bytes"));
+        let alpha = bytes.windows(15).any(|w| w == b"auxiliary:alpha");
+        return (
+            "avif".to_owned(),
+            be(at + 8).into(),
+            be(at + 12).into(),
+            alpha,
+        );
+    }
+    let info = json_of(&["info".as_ref(), path.as_os_str()]);
+    (
+        info["format"].as_str().expect("format").to_owned(),
+        info["width"].as_u64().expect("width"),
+        info["height"].as_u64().expect("height"),
+        info["has_alpha"].as_bool().expect("has_alpha"),
+    )
+}
+
+/// The inputs of the plan/transform agreement: every fixture, and the bench corpus when it
+/// is present (`PIXFORM_CORPUS`, else `../shared/bench-corpus` beside the repository).
+fn sources() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("testdata/fixtures")
+        .map(|e| e.expect("directory entry").path())
+        .collect();
+    assert!(files.len() >= 10, "fixtures missing in {}", dir.display());
+    let corpus = std::env::var_os("PIXFORM_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-corpus"),
+        PathBuf::from,
+    );
+    if let Ok(entries) = std::fs::read_dir(&corpus) {
+        files.extend(
+            entries
+                .map(|e| e.expect("directory entry").path())
+                .filter(|p| {
+                    matches!(
+                        p.extension().and_then(|e| e.to_str()),
+                        Some("jpg" | "png" | "webp")
+                    )
+                }),
+        );
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn plan_reports_the_format_and_alpha_transform_writes() {
+    let dir = std::env::temp_dir().join(format!("pixform-cli-plan-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    // (query, Accept)
+    let cases = [
+        ("auto=format&w=48", "image/avif,image/webp"),
+        ("auto=format&w=48&h=40&fit=crop", "image/webp"),
+        ("auto=format&fm=jpg&w=40", ""),
+        ("auto=format&fm=jpg&w=40&bg=ff0000", ""),
+        ("auto=format&w=40&pad=3&bg=8000ff00", ""),
+        ("fm=png&w=32&bg=fff", "image/webp"),
+    ];
+    for source in sources() {
+        let info = json_of(&["info".as_ref(), source.as_os_str()]);
+        let size = format!("{}x{}", info["width"], info["height"]);
+        let format = info["format"].as_str().expect("format").to_owned();
+        for (i, (query, accept)) in cases.iter().enumerate() {
+            let what = format!("{} {query:?} accept {accept:?}", source.display());
+            let mut args = vec!["plan", "--source", &size, "--format", &format];
+            if info["has_alpha"] == true {
+                args.push("--alpha");
+            }
+            args.extend(["--accept", accept, query]);
+            let args: Vec<&std::ffi::OsStr> = args.iter().map(|a| a.as_ref()).collect();
+            let planned = json_of(&args);
+
+            let output = dir.join(format!("out-{i}.img"));
+            let out = pixform()
+                .arg("transform")
+                .arg(&source)
+                .args([query, "-o"])
+                .arg(&output)
+                .args(["--accept", accept])
+                .output()
+                .expect("runs pixform");
+            assert!(
+                out.status.success(),
+                "{what}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            let (got_format, width, height, mut alpha) = output_facts(&output);
+            // WebP and GIF encoders leave out an alpha channel that is opaque everywhere
+            // (GIF after rounding alpha to 1 bit): the pixels then say what the plan said.
+            if !alpha && matches!(got_format.as_str(), "webp" | "gif") {
+                let bytes = std::fs::read(&output).expect("output file");
+                let decoded = image::load_from_memory(&bytes).expect("decodes").to_rgba8();
+                alpha = planned["has_alpha"] == true && decoded.pixels().all(|p| p[3] == 255);
+            }
+            assert_eq!(
+                (got_format.as_str(), width, height, alpha),
+                (
+                    planned["encoding"]["format"].as_str().expect("format"),
+                    planned["width"].as_u64().expect("width"),
+                    planned["height"].as_u64().expect("height"),
+                    planned["has_alpha"].as_bool().expect("has_alpha"),
+                ),
+                "{what}"
+            );
+            std::fs::remove_file(&output).expect("clean up");
+        }
+    }
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}

@@ -720,7 +720,7 @@ fn extreme_aspect_ratios_through_every_fit_mode() {
                     frames: 1,
                     format: ImageFormat::Png,
                 };
-                let planned = plan(&facts, &source, &limits);
+                let planned = plan(&facts, &source, &(&limits).into());
                 match (guarded(&name, &bytes, &query, &limits), planned) {
                     (Ok(size), Ok(p)) => assert_eq!(size, (p.width, p.height), "{name}"),
                     (Err(Error::Plan(e)), Err(want)) => assert_eq!(e, want, "{name}"),

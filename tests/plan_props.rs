@@ -225,7 +225,7 @@ proptest! {
     fn plan_never_panics_and_keeps_its_invariants(facts in source(), query in valid_query()) {
         let spec = TransformSpec::from_query(&query)
             .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
-        match plan(&facts, &spec, &Limits::default()) {
+        match plan(&facts, &spec, &Limits::default().into()) {
             Ok(p) => check_plan(&facts, &spec, &p)?,
             Err(PlanError::RectOutside { .. }) => prop_assert!(spec.rect.is_some()),
             Err(PlanError::OutputTooLarge { width, height, max, .. }) => {

@@ -14,7 +14,7 @@ fn plan_jpeg(source: (u32, u32), query: &str) -> Result<Plan, String> {
         frames: 1,
         format: ImageFormat::Jpeg,
     };
-    plan(&facts, &spec, &Limits::default()).map_err(|e| e.to_string())
+    plan(&facts, &spec, &Limits::default().into()).map_err(|e| e.to_string())
 }
 
 fn run(source: (u32, u32), query: &str) -> Result<String, String> {

@@ -397,7 +397,7 @@ const RECT_CASES: &[RectCase] = &[
 fn rect_at_u32_max() {
     for &(source, query, want) in RECT_CASES {
         let spec = TransformSpec::from_query(query).expect(query);
-        let got = plan(&facts(source.0, source.1), &spec, &Limits::none());
+        let got = plan(&facts(source.0, source.1), &spec, &Limits::none().into());
         match (want, got) {
             (Ok(rect), Ok(p)) => {
                 assert_eq!(
@@ -481,7 +481,7 @@ fn extreme_sources_plan_without_overflow() {
     ];
     for (source, query, limits, want) in cases {
         let spec = TransformSpec::from_query(query).expect(query);
-        let got = plan(&facts(source.0, source.1), &spec, limits);
+        let got = plan(&facts(source.0, source.1), &spec, &(*limits).into());
         match (want, &got) {
             (Ok(size), Ok(p)) => assert_eq!((p.width, p.height), *size, "{query}"),
             (Err(prefix), Err(e)) => {

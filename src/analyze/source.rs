@@ -1,17 +1,20 @@
 //! Reading the facts and a small preview out of image bytes.
 //!
 //! This is the only file of the module that touches a decoder: everything else works on the
-//! [`Source`] it returns. JPEGs are decoded shrunk on load (DCT scaling) to the smallest size
-//! that still covers the preview; formats with alpha are decoded in full, because `isOpaque`
-//! speaks of every pixel.
+//! [`Source`] it returns. The decode follows the planner's shrink-on-load rule for a resize
+//! to the preview ([`DecoderHints::for_resize`]) through the codec's planned decode, so a
+//! JPEG is DCT-scaled (a progressive one at 1/8 decoded from its DC scans alone); formats
+//! with alpha are decoded in full, because `isOpaque` speaks of every pixel.
 
 use super::error::{internal, AnalyzeError};
 use crate::codec::{self, CodecError, DecodeOptions};
 use crate::format::ImageFormat;
 use crate::limits::{LimitExceeded, Limits};
 use crate::ops::{self, Filter, SourceWindow};
+use crate::pixels::BufferPool;
 use crate::pixels::Image;
 use crate::plan::geometry::shrink_within;
+use crate::plan::DecoderHints;
 
 /// What analysis needs from a decoded image.
 #[derive(Debug)]
@@ -51,22 +54,19 @@ pub(crate) fn load(
     };
     let info = codec::probe(bytes, &Limits::none()).map_err(codec_error)?;
     check_size(info.width, info.height, info.frames, limits)?;
-    let scale_denom = if format == ImageFormat::Jpeg {
-        let long = info.stored_width.max(info.stored_height);
-        [8u8, 4, 2]
-            .into_iter()
-            .find(|d| long.div_ceil(u32::from(*d)) >= preview_side)
-            .unwrap_or(1)
-    } else {
-        1
-    };
-    let decoded = codec::decode(
+    let hints = DecoderHints::for_resize(
+        format,
+        (info.width, info.height),
+        shrink_within(info.width, info.height, preview_side),
+    );
+    let decoded = codec::decode_hinted(
         bytes,
         limits,
         &DecodeOptions {
-            scale_denom,
+            scale_denom: hints.jpeg_scale_denom,
             to_srgb: true,
         },
+        &mut BufferPool::new(),
     )
     .map_err(codec_error)?;
     let is_opaque = !info.has_alpha || ops::is_opaque(&decoded.image);

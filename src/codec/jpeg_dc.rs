@@ -20,7 +20,7 @@ use crate::pixels::Image;
 
 use super::color::{to_image, SampleKind, Samples};
 use super::error::CodecError;
-use super::header::read_header;
+use super::header::{read_header, Header};
 use super::Decoded;
 
 mod huffman;
@@ -86,7 +86,15 @@ pub fn decode_dc_only(bytes: &[u8], limits: &Limits) -> Result<Image, CodecError
 /// `codec::decode(bytes, limits, &DecodeOptions { scale_denom: 8, to_srgb })`, giving the same
 /// [`Decoded`] (pixels, EXIF orientation, kept ICC profile).
 pub fn decode_dc(bytes: &[u8], limits: &Limits, to_srgb: bool) -> Result<Decoded, CodecError> {
-    let header = read_header(bytes, limits)?;
+    decode_dc_with_header(bytes, &read_header(bytes, limits)?, to_srgb)
+}
+
+/// [`decode_dc`] of bytes whose header has been read and checked already.
+pub(super) fn decode_dc_with_header(
+    bytes: &[u8],
+    header: &Header,
+    to_srgb: bool,
+) -> Result<Decoded, CodecError> {
     if header.info.format != F {
         return Err(CodecError::unsupported(
             header.info.format,

@@ -12,6 +12,9 @@
 //!   converted to sRGB with moxcms unless asked to keep them.
 //!   The decoded image carries its EXIF [`Orientation`](crate::ops::Orientation), which turns
 //!   it upright.
+//! * [`decode_hinted`] is the decode of a plan: given the plan's shrink-on-load hint it picks
+//!   the path ([`decode_path`]): DC-only for a progressive JPEG at 1/8, DCT-scaled for other
+//!   JPEGs, full size for everything else.
 //! * [`encode`] writes JPEG, PNG, WebP, GIF or AVIF, with no metadata but an optional ICC
 //!   profile.
 //!
@@ -34,7 +37,9 @@ mod jpeg_icc;
 #[cfg(feature = "turbojpeg")]
 mod turbo;
 
-pub use decode::{decode, decode_pooled, DecodeOptions, Decoded};
+pub use decode::{
+    decode, decode_hinted, decode_path, decode_pooled, DecodeOptions, DecodePath, Decoded,
+};
 pub use encode::{encode, encode_pooled, EncodeOptions};
 pub use error::CodecError;
 pub use info::{scaled_size, ColorModel, SourceInfo};

@@ -5,13 +5,13 @@
 //! and `flip` (all eight symmetries of the square, composed into one) touch only output-sized
 //! pixels, and the decoder's buffer is the only full-size one.
 
-use crate::codec::{self, CodecError, DecodeOptions, Decoded, SourceInfo};
+use crate::codec::{self, DecodeOptions, Decoded, SourceInfo};
 use crate::ops::{self, Filter, Orientation, SourceWindow};
-use crate::params::{Color, ColorSpace};
+use crate::params::ColorSpace;
 use crate::pipeline::Workspace;
 use crate::pixels::Image;
 use crate::plan::{PixelRect, Plan};
-use crate::{Error, ImageFormat, Limits};
+use crate::{Error, Limits};
 
 /// The long side of the preview in which `crop=entropy` looks for detail.
 const ENTROPY_PREVIEW_SIDE: u32 = 256;
@@ -46,7 +46,7 @@ pub(crate) fn render_with(
     limits: &Limits,
     ws: &mut Workspace,
 ) -> Result<Rendered, Error> {
-    let decoded = decode(input, info, plan, limits, ws)?;
+    let decoded = decode(input, plan, limits, ws)?;
     let exif = decoded.orientation;
     let stored = Stored {
         image: &decoded.image,
@@ -91,11 +91,10 @@ pub(crate) fn render_with(
             i64::from(oy),
             plan.background.to_rgba(),
         )?;
-    } else if plan.has_alpha && plan.background != Color::TRANSPARENT && image.layout().has_alpha()
-    {
+    } else if plan.fill_transparent && image.layout().has_alpha() {
         // An explicit `bg` also fills the transparent areas of the image, not only padding
-        // ("colors the background of padded or transparent images"). Without `bg` the
-        // background of an output with alpha is transparent, and this is skipped.
+        // ("colors the background of padded or transparent images"), whatever the output
+        // format: step 5 of the operation order, before the effects.
         image = ops::place(
             &image,
             plan.width,
@@ -129,29 +128,18 @@ pub(crate) fn render_with(
     })
 }
 
-/// Decodes with the plan's shrink-on-load hint. A progressive JPEG at 1/8 takes the DC-only
-/// path (only its DC scans are entropy-decoded; byte-identical to the full 1/8 decode and
-/// 12–29× faster on the corpus); files that path does not support fall back to the codec.
+/// Decodes with the plan's shrink-on-load hint; the codec picks the decoder path.
 fn decode(
     input: &[u8],
-    info: &SourceInfo,
     plan: &Plan,
     limits: &Limits,
     ws: &mut Workspace,
 ) -> Result<Decoded, Error> {
-    let to_srgb = plan.color_space != ColorSpace::Origin;
-    let scale_denom = plan.decoder.jpeg_scale_denom;
-    if info.format == ImageFormat::Jpeg && info.progressive && scale_denom == 8 {
-        match codec::decode_dc(input, limits, to_srgb) {
-            Err(CodecError::Unsupported { .. }) => {}
-            other => return Ok(other?),
-        }
-    }
     let options = DecodeOptions {
-        scale_denom,
-        to_srgb,
+        scale_denom: plan.decoder.jpeg_scale_denom,
+        to_srgb: plan.color_space != ColorSpace::Origin,
     };
-    Ok(codec::decode_pooled(input, limits, &options, &mut ws.pool)?)
+    Ok(codec::decode_hinted(input, limits, &options, &mut ws.pool)?)
 }
 
 /// Crop+resize in one pass, unless the resampler's intermediate image (it runs the vertical

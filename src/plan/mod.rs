@@ -20,21 +20,34 @@
 //! * Sources larger than 8192 px are fine; only the *output* is capped (an output side above
 //!   [`Limits::max_output_side`] is an error, even without `w`/`h`).
 //! * Crop windows are whole pixels; a centred window's offset is rounded down.
+//!
+//! The plan also fixes everything about the response that a cache needs before rendering:
+//! the output format after `auto=format` negotiation against [`PlanOptions::accept`], whether
+//! the output has alpha, its MIME type, whether it varies with `Accept`, and a
+//! [cache key](Plan::cache_key). [`crate::transform()`] writes exactly what the plan says.
+//!
+//! * `auto=format` picks AVIF, then WebP, when accepted; else `fm` or the source format, but
+//!   PNG instead of JPEG when the result has alpha.
+//! * The result has alpha when the source has alpha or a translucent `bg` shows on a canvas,
+//!   unless `bg` is opaque (it then fills every transparent pixel) or the format has no
+//!   alpha (JPEG: the result is composited onto white). Alpha is decided from the header: a
+//!   source with an alpha channel keeps it even where every pixel happens to be opaque.
 
 mod error;
 pub(crate) mod geometry;
 
 use serde::Serialize;
+use sha1::{Digest, Sha1};
 
 pub use error::PlanError;
 pub use geometry::PixelRect;
 
 use crate::format::ImageFormat;
+use crate::limits::{LimitExceeded, LimitKind, Limits};
 use crate::params::{
     Color, ColorSpace, Crop, Fit, Flip, HorizontalAnchor, OutputFormat, Rotation, TransformSpec,
     VerticalAnchor,
 };
-use crate::limits::{LimitExceeded, LimitKind, Limits};
 use geometry::{complete_box, fit_within, largest_window};
 
 /// The facts about a source that planning needs, all from its header.
@@ -63,10 +76,59 @@ pub struct DecoderHints {
     pub jpeg_scale_denom: u8,
 }
 
+impl DecoderHints {
+    /// The hints for decoding a `window` (width, height) of a `format` source that is then
+    /// resized to `target`, both in the same orientation: the plan's shrink-on-load rule,
+    /// for any caller that resizes decoded pixels (asset analysis' preview too).
+    pub fn for_resize(format: ImageFormat, window: (u32, u32), target: (u32, u32)) -> Self {
+        DecoderHints {
+            jpeg_scale_denom: if format == ImageFormat::Jpeg {
+                dct_denominator(window.0, window.1, target.0, target.1)
+            } else {
+                1
+            },
+        }
+    }
+}
+
+/// Options of planning that do not come from the query string.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PlanOptions {
+    /// Resource limits. Default: [`Limits::default`].
+    pub limits: Limits,
+    /// The formats the client accepts (from its `Accept` header, see
+    /// [`crate::accepted_formats`]), for `auto=format`. Default: none, so
+    /// `auto=format` keeps `fm` or the source format.
+    pub accept: Vec<ImageFormat>,
+}
+
+impl PlanOptions {
+    /// Options with the given limits and accepted formats.
+    pub fn new(limits: Limits, accept: Vec<ImageFormat>) -> Self {
+        PlanOptions { limits, accept }
+    }
+}
+
+impl From<Limits> for PlanOptions {
+    /// Options with these limits and no accepted formats.
+    fn from(limits: Limits) -> Self {
+        PlanOptions::new(limits, Vec::new())
+    }
+}
+
+impl From<&Limits> for PlanOptions {
+    /// Options with these limits and no accepted formats.
+    fn from(limits: &Limits) -> Self {
+        PlanOptions::new(limits.clone(), Vec::new())
+    }
+}
+
 /// How the output is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct Encoding {
-    /// The container format (before `auto=format` negotiation).
+    /// The container format of the output image, after `auto=format` negotiation (with
+    /// `fm=json`, of the image the JSON describes; with `dlRaw`, the source's).
     pub format: ImageFormat,
     /// Progressive JPEG (`fm=pjpg`).
     pub progressive: bool,
@@ -110,15 +172,43 @@ pub struct Plan {
     pub offset: (u32, u32),
     /// Padding in pixels (after `dpr`).
     pub pad: u32,
-    /// Background of the canvas and of flattening.
+    /// Background of the canvas: `bg`, else transparent when the output has alpha, else
+    /// white.
     pub background: Color,
-    /// Whether the output keeps an alpha channel.
+    /// Whether an explicit `bg` also fills the transparent pixels of the image at the canvas
+    /// step, before the effects (any `bg` but fully transparent black).
+    pub fill_transparent: bool,
+    /// Whether the output image has an alpha channel, after negotiation and flattening: the
+    /// encoder gets RGBA exactly when this is true. Without it, what is still transparent
+    /// after the canvas step is composited onto white before encoding.
     pub has_alpha: bool,
-    /// Whether `bg` was given as an opaque colour: it then fills every transparent pixel,
-    /// so the result is opaque whatever the source (and `auto=format` may keep JPEG).
-    pub opaque_background: bool,
     /// Output encoding.
     pub encoding: Encoding,
+    /// `dlRaw`: the response body is the source bytes, unchanged. The format, `has_alpha`,
+    /// `content_type` and [`Plan::response_size`] are then the source's; the geometry stays
+    /// what the spec would make (and is not executed).
+    pub raw: bool,
+    /// The response's `Content-Type`: the output format's MIME type, `application/json` for
+    /// `fm=json`.
+    pub content_type: &'static str,
+    /// Whether the response varies with the `Accept` header (`Vary: Accept`): exactly when
+    /// `auto=format` was asked for (and `dlRaw` was not).
+    pub vary_accept: bool,
+    /// A stable cache key for the response of this spec on this source: 40 lowercase hex
+    /// digits, the SHA-1 of
+    ///
+    /// * the crate's major version and the JPEG codec the build uses (libjpeg-turbo with the
+    ///   `turbojpeg` feature, else the pure-Rust codecs), which decide the bytes;
+    /// * the output format after negotiation (so `Accept` enters only through it);
+    /// * the canonical query of the known parameters ([`TransformSpec::canonical_pairs`]:
+    ///   registry order, canonical values), so spellings of the same spec share a key and
+    ///   unknown keys (cache busters, signatures) do not count.
+    ///
+    /// It is the same across runs, machines and releases of the same major version. It does
+    /// not identify the source: key a cache by the source's identity (asset ID, or a digest
+    /// of its bytes) together with this. Limits and [`crate::TransformOptions::download_name`]
+    /// are the server's configuration and are not part of it.
+    pub cache_key: String,
     /// Decoder hints (shrink-on-load).
     pub decoder: DecoderHints,
     /// Gaussian blur sigma in output pixels (`blur`/10); 0 = none.
@@ -134,27 +224,19 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The size of the image in the response: (`width`, `height`), or the source's size for
+    /// `dlRaw`.
+    pub fn response_size(&self) -> (u32, u32) {
+        if self.raw {
+            (self.source.width, self.source.height)
+        } else {
+            (self.width, self.height)
+        }
+    }
+
     /// Whether the canvas is larger than the image (padding or fill).
     pub fn has_canvas(&self) -> bool {
         (self.width, self.height) != self.resize
-    }
-
-    /// The format to encode, given the formats the client accepts (`Accept` header), applying
-    /// `auto=format`: AVIF, then WebP, then the planned format — and never JPEG for an output
-    /// with alpha (PNG instead).
-    pub fn negotiate_format(&self, accepted: &[ImageFormat]) -> ImageFormat {
-        if !self.encoding.auto_format || self.encoding.json {
-            return self.encoding.format;
-        }
-        for preferred in [ImageFormat::Avif, ImageFormat::Webp] {
-            if accepted.contains(&preferred) {
-                return preferred;
-            }
-        }
-        if self.encoding.format == ImageFormat::Jpeg && self.has_alpha_before_encoding() {
-            return ImageFormat::Png;
-        }
-        self.encoding.format
     }
 
     /// The same plan with the crop window moved to (`x`, `y`) of the oriented image (clamped
@@ -181,19 +263,15 @@ impl Plan {
             ..self.clone()
         }
     }
-
-    fn has_alpha_before_encoding(&self) -> bool {
-        !self.opaque_background
-            && (self.source.has_alpha || (self.has_canvas() && !self.background.is_opaque()))
-    }
 }
 
 /// Plans `spec` for a source with the given header facts.
 pub fn plan(
     source: &SourceFacts,
     spec: &TransformSpec,
-    limits: &Limits,
+    options: &PlanOptions,
 ) -> Result<Plan, PlanError> {
+    let limits = &options.limits;
     let (sw, sh) = (source.width, source.height);
     if sw == 0 || sh == 0 {
         return Err(PlanError::EmptySource {
@@ -264,32 +342,35 @@ pub fn plan(
         ..window_in_rect
     };
 
-    let encoding = encoding(spec, source);
     let has_canvas = (width, height) != resize;
-    let bg_alpha = spec.background.is_some_and(|c| !c.is_opaque());
-    let has_alpha = encoding.format.supports_alpha()
-        && !encoding.json
-        && (source.has_alpha || (has_canvas && bg_alpha));
+    // The result before encoding has alpha unless an opaque `bg` fills every transparent
+    // pixel; without `bg` a canvas is transparent only on an output that has alpha anyway.
+    let alpha_before_encoding = match spec.background {
+        Some(bg) if bg.is_opaque() => false,
+        Some(_) => source.has_alpha || has_canvas,
+        None => source.has_alpha,
+    };
+    let mut encoding = encoding(spec, source);
+    encoding.format = negotiate(&encoding, alpha_before_encoding, &options.accept);
+    let has_alpha = alpha_before_encoding && encoding.format.supports_alpha();
     let background = spec.background.unwrap_or(if has_alpha {
         Color::TRANSPARENT
     } else {
         Color::WHITE
     });
 
-    let decoder = DecoderHints {
-        jpeg_scale_denom: if source.format == ImageFormat::Jpeg {
-            let (tw, th) = if rotation.swaps_axes() {
-                (resize.1, resize.0)
-            } else {
-                resize
-            };
-            dct_denominator(window_in_rect.width, window_in_rect.height, tw, th)
+    let decoder = DecoderHints::for_resize(
+        source.format,
+        (window_in_rect.width, window_in_rect.height),
+        if rotation.swaps_axes() {
+            (resize.1, resize.0)
         } else {
-            1
+            resize
         },
-    };
+    );
 
-    Ok(Plan {
+    let raw = spec.download_raw.is_some();
+    let planned = Plan {
         width,
         height,
         source: *source,
@@ -304,16 +385,97 @@ pub fn plan(
         offset,
         pad: narrow(layout.pad),
         background,
+        fill_transparent: spec.background.is_some_and(|c| c != Color::TRANSPARENT),
         has_alpha,
-        opaque_background: spec.background.is_some_and(|c| c.is_opaque()),
         encoding,
+        raw: false,
+        content_type: if encoding.json {
+            "application/json"
+        } else {
+            encoding.format.mime_type()
+        },
+        vary_accept: encoding.auto_format,
+        cache_key: cache_key(spec, encoding.format),
         decoder,
         blur_sigma: f32::from(spec.blur.unwrap_or(0)) / 10.0,
         sharpen: spec.sharpen.unwrap_or(0),
         invert: spec.invert.unwrap_or(false),
         saturation: spec.saturation.unwrap_or(0),
         color_space: spec.color_space.unwrap_or_default(),
+    };
+    Ok(if raw {
+        raw_plan(planned, spec)
+    } else {
+        planned
     })
+}
+
+/// `dlRaw`: the source bytes as they are. The geometry stays the spec's (a URL that is
+/// invalid for this source stays an error with `dlRaw` too); the response facts are the
+/// source's.
+fn raw_plan(planned: Plan, spec: &TransformSpec) -> Plan {
+    let source = planned.source;
+    Plan {
+        has_alpha: source.has_alpha,
+        encoding: Encoding {
+            format: source.format,
+            progressive: false,
+            json: false,
+            auto_format: false,
+            ..planned.encoding
+        },
+        raw: true,
+        content_type: source.format.mime_type(),
+        vary_accept: false,
+        cache_key: cache_key(spec, source.format),
+        ..planned
+    }
+}
+
+/// `auto=format`: AVIF, then WebP, from the accepted formats; else the requested format, but
+/// never JPEG for a result with alpha (PNG instead).
+fn negotiate(encoding: &Encoding, has_alpha: bool, accept: &[ImageFormat]) -> ImageFormat {
+    if !encoding.auto_format {
+        return encoding.format;
+    }
+    if let Some(preferred) = [ImageFormat::Avif, ImageFormat::Webp]
+        .into_iter()
+        .find(|f| accept.contains(f))
+    {
+        return preferred;
+    }
+    if encoding.format == ImageFormat::Jpeg && has_alpha {
+        return ImageFormat::Png;
+    }
+    encoding.format
+}
+
+/// Version of the cache-key input below: part of the key, changed only with the major version.
+const CACHE_KEY_SCHEME: &str = concat!("pixform/", env!("CARGO_PKG_VERSION_MAJOR"));
+
+/// The JPEG codec of this build, which decides the bytes of JPEG decodes and encodes.
+const JPEG_CODEC: &str = if cfg!(feature = "turbojpeg") {
+    "libjpeg-turbo"
+} else {
+    "jpeg-decoder+jpeg-encoder"
+};
+
+/// [`Plan::cache_key`]: SHA-1 over newline-separated `name value` lines.
+fn cache_key(spec: &TransformSpec, format: ImageFormat) -> String {
+    let mut hasher = Sha1::new();
+    let mut line = |name: &str, value: &str| {
+        hasher.update(name.as_bytes());
+        hasher.update(b" ");
+        hasher.update(value.as_bytes());
+        hasher.update(b"\n");
+    };
+    line("scheme", CACHE_KEY_SCHEME);
+    line("jpeg", JPEG_CODEC);
+    line("format", format.extension());
+    for (key, value) in spec.canonical_pairs() {
+        line(key, &crate::params::encode_component(&value));
+    }
+    format!("{:x}", hasher.finalize())
 }
 
 /// `rect` clamped to the image, or the whole image.

@@ -35,7 +35,8 @@ pub fn spec(query: &str) -> TransformSpec {
 pub fn plan_for(input: &[u8], query: &str) -> Plan {
     let info = codec::probe(input, &Limits::default()).expect("probe");
     let facts = SourceFacts::from(&info);
-    plan(&facts, &spec(query), &Limits::default()).unwrap_or_else(|e| panic!("{query:?}: {e}"))
+    plan(&facts, &spec(query), &Limits::default().into())
+        .unwrap_or_else(|e| panic!("{query:?}: {e}"))
 }
 
 /// Runs `query` on `input` with the given `Accept` formats.

@@ -1,7 +1,10 @@
-//! `pixform plan`: the plan of a query for a source of a given size.
+//! `pixform plan`: the plan of a query for a source of a given size: geometry, output format,
+//! alpha, content type, `Vary: Accept` and cache key, exactly what `pixform transform` writes
+//! for a source with these facts and the same `--accept`.
 
 use clap::Args;
-use pixform::plan::{plan, SourceFacts};
+use pixform::plan::{plan, PlanOptions, SourceFacts};
+use pixform::accepted_formats;
 use pixform::{ImageFormat, Limits, TransformSpec};
 
 /// Arguments of `pixform plan`.
@@ -18,6 +21,10 @@ pub struct PlanArgs {
     /// Source format: jpg, png, webp, gif or avif.
     #[arg(long, default_value = "jpg", value_parser = parse_format)]
     format: ImageFormat,
+    /// Formats the client accepts, as an `Accept` header (`image/avif,image/webp`), for
+    /// `auto=format`.
+    #[arg(long, default_value = "")]
+    accept: String,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {
@@ -49,7 +56,8 @@ pub fn run(args: &PlanArgs) -> Result<(), String> {
         frames: 1,
         format: args.format,
     };
-    let plan = plan(&facts, &spec, &Limits::default()).map_err(|e| e.to_string())?;
+    let options = PlanOptions::new(Limits::default(), accepted_formats(&args.accept));
+    let plan = plan(&facts, &spec, &options).map_err(|e| e.to_string())?;
     let json = serde_json::to_string_pretty(&plan).map_err(|e| e.to_string())?;
     crate::stdout::print_line(&json)
 }

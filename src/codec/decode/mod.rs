@@ -1,5 +1,9 @@
 //! Decoding: bytes to a stored-orientation [`Image`], after the header has been checked
 //! against the [`Limits`].
+//!
+//! [`decode_hinted`] is the entry for a planned decode: it picks the decoder path for the
+//! plan's shrink-on-load hint ([`decode_path`]). [`decode`] and [`decode_pooled`] always take
+//! the regular decoders at the given scale.
 
 mod gif;
 mod jpeg;
@@ -13,8 +17,9 @@ use crate::pixels::{BufferPool, Image};
 
 use super::color::to_image;
 use super::error::CodecError;
-use super::header::read_header;
-use super::info::scaled_size;
+use super::header::{read_header, Header};
+use super::info::{scaled_size, SourceInfo};
+use super::jpeg_dc;
 
 /// How to decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -71,6 +76,60 @@ pub fn decode_pooled(
     pool: &mut BufferPool,
 ) -> Result<Decoded, CodecError> {
     let header = read_header(bytes, limits)?;
+    decode_with_header(bytes, &header, limits, opts, pool)
+}
+
+/// The decoder path for a source and a shrink-on-load hint, as [`decode_hinted`] takes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DecodePath {
+    /// Full size: every format but JPEG, and JPEGs the plan needs at full resolution.
+    Full,
+    /// A JPEG downscaled by 1/d (2, 4 or 8) in the DCT domain by the regular decoder.
+    DctScaled(u8),
+    /// A progressive JPEG at 1/8 from its DC scans alone (the pixels of the pure-Rust
+    /// `DctScaled(8)`, 12–29× faster on the bench corpus; `docs/jpeg-dc-decoder.md`). Baseline files gain
+    /// nothing from it: every AC code must still be Huffman-decoded to find the next block.
+    DcOnly,
+}
+
+/// The path [`decode_hinted`] takes for a source with these header facts and the plan's
+/// JPEG shrink-on-load denominator (`scale_denom`; anything but 2, 4 or 8 means full size).
+pub fn decode_path(info: &SourceInfo, scale_denom: u8) -> DecodePath {
+    match (info.format, scale_denom) {
+        (ImageFormat::Jpeg, 8) if info.progressive => DecodePath::DcOnly,
+        (ImageFormat::Jpeg, d @ (2 | 4 | 8)) => DecodePath::DctScaled(d),
+        _ => DecodePath::Full,
+    }
+}
+
+/// Decodes `bytes` as a plan asks: [`DecodeOptions::scale_denom`] is the plan's JPEG
+/// shrink-on-load hint, and the decoder path is [`decode_path`]'s. The pixels are those of
+/// [`decode_pooled`] with the same options; a file the DC-only path does not support
+/// (four components, arithmetic coding, 12-bit) takes the regular decoder.
+pub fn decode_hinted(
+    bytes: &[u8],
+    limits: &Limits,
+    opts: &DecodeOptions,
+    pool: &mut BufferPool,
+) -> Result<Decoded, CodecError> {
+    let header = read_header(bytes, limits)?;
+    if decode_path(&header.info, opts.scale_denom) == DecodePath::DcOnly {
+        match jpeg_dc::decode_dc_with_header(bytes, &header, opts.to_srgb) {
+            Err(CodecError::Unsupported { .. }) => {}
+            other => return other,
+        }
+    }
+    decode_with_header(bytes, &header, limits, opts, pool)
+}
+
+fn decode_with_header(
+    bytes: &[u8],
+    header: &Header,
+    limits: &Limits,
+    opts: &DecodeOptions,
+    pool: &mut BufferPool,
+) -> Result<Decoded, CodecError> {
     let format = header.info.format;
     let (samples, icc) = match format {
         ImageFormat::Jpeg => {
@@ -82,11 +141,11 @@ pub fn decode_pooled(
                 scale_denom: denom,
                 ..opts.clone()
             };
-            jpeg::decode(bytes, &header, &opts, pool)?
+            jpeg::decode(bytes, header, &opts, pool)?
         }
         ImageFormat::Png => png::decode(bytes, limits)?,
         ImageFormat::Webp => webp::decode(bytes, limits, pool)?,
-        ImageFormat::Gif => (gif::decode(bytes, &header)?, None),
+        ImageFormat::Gif => (gif::decode(bytes, header)?, None),
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };
     let expected = match format {
@@ -112,4 +171,36 @@ pub fn decode_pooled(
         orientation: header.info.orientation,
         icc_profile: converted.icc_profile,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decode_path_cases() {
+        use ImageFormat::*;
+        // (format, progressive, scale_denom, path)
+        #[rustfmt::skip]
+        let cases = [
+            (Jpeg, true,  8, DecodePath::DcOnly),
+            (Jpeg, true,  4, DecodePath::DctScaled(4)),
+            (Jpeg, true,  1, DecodePath::Full),
+            (Jpeg, false, 8, DecodePath::DctScaled(8)),
+            (Jpeg, false, 2, DecodePath::DctScaled(2)),
+            (Jpeg, false, 3, DecodePath::Full),
+            (Png,  false, 8, DecodePath::Full),
+            (Webp, false, 4, DecodePath::Full),
+            (Gif,  false, 8, DecodePath::Full),
+        ];
+        for (format, progressive, denom, want) in cases {
+            let mut info = SourceInfo::new(format, 64, 48);
+            info.progressive = progressive;
+            assert_eq!(
+                decode_path(&info, denom),
+                want,
+                "{format} {progressive} {denom}"
+            );
+        }
+    }
 }
