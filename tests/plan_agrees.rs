@@ -295,15 +295,17 @@ proptest! {
     }
 }
 
-/// The negotiation and flattening rules on the cases they exist for, one line each:
-/// (source, query, accepted formats, format, alpha).
+/// (source, query, accepted formats, planned format, planned alpha)
+type NegotiationCase<'a> = (&'a [u8], &'a str, &'a [ImageFormat], ImageFormat, bool);
+
+/// The negotiation and flattening rules on the cases they exist for, one line each.
 #[test]
 fn negotiation_and_alpha_cases() {
     use ImageFormat::*;
     let alpha_png = generated(8, 6, true, Png, 1, false);
     let opaque_jpg = generated(8, 6, false, Jpeg, 1, false);
     #[rustfmt::skip]
-    let cases: &[(&[u8], &str, &[ImageFormat], ImageFormat, bool)] = &[
+    let cases: &[NegotiationCase] = &[
         (&alpha_png,  "auto=format&fm=jpg",          &[],           Png,  true),
         (&alpha_png,  "auto=format&fm=jpg",          &[Webp],       Webp, true),
         (&alpha_png,  "auto=format&fm=jpg",          &[Avif, Webp], Avif, true),
