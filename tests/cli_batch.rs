@@ -66,12 +66,20 @@ fn listing(dir: &Path) -> Vec<String> {
     names
 }
 
+/// Test name, query, then per input (in [`INPUTS`] order) the output size and extension.
+type BatchCase = (
+    &'static str,
+    &'static str,
+    [(u32, u32); 6],
+    [&'static str; 6],
+);
+
 #[test]
 fn every_input_is_written_with_its_planned_size() {
     // Sizes by hand (half up): w=60 keeps the aspect ratio; the EXIF-6 figure is stored 64×96
     // and shows 96×64. `fit=crop` 50×50 is exact; the output keeps the source format.
     #[rustfmt::skip]
-    let cases: &[(&str, &str, [(u32, u32); 6], [&str; 6])] = &[
+    let cases: &[BatchCase] = &[
         ("w-60-png", "w=60&fm=png",
             [(60, 40), (60, 40), (60, 30), (60, 90), (60, 40), (60, 40)],
             ["png"; 6]),
