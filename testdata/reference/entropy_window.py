@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
 """Reference placements for `crop=entropy`, written from the algorithm's description (libvips'
-`interesting=entropy`) with numpy, independently of the Rust code. Prints the expected
-`(left, top)` of each case; the values are copied into the tests of
-src/pipeline/ops/entropy.rs (`textured_images_match_the_reference`).
+`interesting=entropy`) with numpy, independently of the Rust code.
+
+    python3 testdata/reference/entropy_window.py IMAGE WIN_W WIN_H
+
+prints `left top WIN_W WIN_H` for an image file (Pillow decode, EXIF orientation applied,
+luma as Pillow's "L"); used by the golden tests (README.md here).
 
     python3 testdata/reference/entropy_window.py
+
+prints the expected `(left, top)` of each textured test image below; the values are copied
+into the tests of src/pipeline/ops/entropy.rs (`textured_images_match_the_reference`).
 
 Algorithm: while the image is wider than the window, compare the Shannon entropy (bits) of
 the grey-level histogram of a strip at the left edge with one at the right edge and cut the
@@ -73,6 +79,20 @@ CASES = [
     ("diagonal", 120, 90, lambda x, y: 255 if x > y + 40 else 3, 90, 90),
 ]
 
+def image_file(path):
+    from PIL import Image, ImageOps
+
+    with Image.open(path) as im:
+        return np.asarray(ImageOps.exif_transpose(im).convert("L"), dtype=np.int64)
+
+
 if __name__ == "__main__":
-    for name, w, h, amp, ww, wh in CASES:
-        print(name, offset(textured(w, h, amp), ww, wh))
+    import sys
+
+    if len(sys.argv) == 4:
+        ww, wh = int(sys.argv[2]), int(sys.argv[3])
+        x, y = offset(image_file(sys.argv[1]), ww, wh)
+        print(x, y, ww, wh)
+    else:
+        for name, w, h, amp, ww, wh in CASES:
+            print(name, offset(textured(w, h, amp), ww, wh))
