@@ -7,7 +7,6 @@ use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
 use pixform::analyze::{
     analyze, AnalyzeError, AnalyzeOptions, AssetDocument, FileAsset, ImageAsset, MetadataKind,
-    Swatch,
 };
 use pixform::Limits;
 use sha1::{Digest, Sha1};

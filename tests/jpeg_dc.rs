@@ -512,8 +512,9 @@ fn truncated_and_corrupted_files_are_typed_errors_or_consistent_images() {
         );
     }
     // (input, what it is reported as)
+    type Expect = fn(&CodecError) -> bool;
     #[rustfmt::skip]
-    let garbage: [(&[u8], fn(&CodecError) -> bool); 4] = [
+    let garbage: [(&[u8], Expect); 4] = [
         (b"", |e| matches!(e, CodecError::UnknownFormat { .. })),
         (b"\xFF\xD8", |e| matches!(e, CodecError::UnknownFormat { .. })),
         (b"\xFF\xD8\xFF\xC2\x00\x11", |e| is_jpeg_error(e, true)),
