@@ -1145,21 +1145,30 @@ fn bombs() -> Vec<(&'static str, Vec<u8>)> {
     let mut gif = gif_enc((8, 8), &[(0, 0, 8, 8, [1u8, 2, 3, 255].repeat(64))]);
     gif[6..10].copy_from_slice(&[0xFF, 0xFF, 0xFF, 0xFF]);
 
+    // WebP sides stop at 16 384 (14-bit VP8L fields), and the bitstream must match the VP8X
+    // canvas: both claim 16 384 × 16 384 over an 8×8 image's data.
     let lossless = webp_lossless(&gradient(8, 8), 8, 8, false);
-    let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0\xfe\xff\0\xfe\xff\0".to_vec();
+    let mut webp = b"RIFF\0\0\0\0WEBPVP8X\x0a\0\0\0\0\0\0\0\xff\x3f\0\xff\x3f\0".to_vec();
     webp.extend_from_slice(&lossless[12..]);
     let riff = (webp.len() - 8) as u32;
     webp[4..8].copy_from_slice(&riff.to_le_bytes());
+    // VP8L data: signature 0x2f, then (width − 1) | (height − 1) << 14 | alpha << 28, LE.
+    let vp8l = 30 + 8;
+    assert_eq!(webp[vp8l], 0x2f);
+    let bits = u32::from_le_bytes(webp[vp8l + 1..vp8l + 5].try_into().unwrap());
+    let bits = 16_383 | (16_383 << 14) | (bits & (0xF << 28));
+    webp[vp8l + 1..vp8l + 5].copy_from_slice(&bits.to_le_bytes());
     vec![("png", png), ("jpeg", jpeg), ("gif", gif), ("webp", webp)]
 }
 
 #[test]
 fn header_bombs_hit_the_pixel_limit_before_decoding() {
     for (name, bytes) in bombs() {
+        let side: u64 = if name == "webp" { 16_384 } else { 65_535 };
         let want = CodecError::LimitExceeded {
             format: probe_format(name),
             limit: "max_source_pixels",
-            value: 65_535 * 65_535,
+            value: side * side,
             max: pixform::limits::DEFAULT_MAX_SOURCE_PIXELS,
         };
         assert_eq!(
