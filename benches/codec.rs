@@ -1,7 +1,6 @@
-//! Codec micro-benchmarks on the bench corpus (images absent are skipped): JPEG decode at full
-//! size, DCT-scaled (1/2, 1/4, 1/8) and DC-only; PNG and WebP decode; each encoder on an
-//! 800-pixel-wide image. Corpus: `PIXFORM_CORPUS` or `../shared/bench-corpus` beside the
-//! repository.
+//! Codec micro-benchmarks on the bench corpus: JPEG decode at full size, DCT-scaled (1/2, 1/4,
+//! 1/8) and DC-only; PNG and WebP decode; each encoder on an 800-pixel-wide image. Corpus:
+//! `PIXFORM_CORPUS`, else `benches/corpus`.
 
 use std::hint::black_box;
 
@@ -43,9 +42,10 @@ fn decode_benches(c: &mut Criterion) {
 }
 
 fn encode_benches(c: &mut Criterion) {
-    let Some((_, bytes)) = corpus().into_iter().find(|(n, _)| n.ends_with(".jpg")) else {
-        return;
-    };
+    let (_, bytes) = corpus()
+        .into_iter()
+        .find(|(n, _)| n.ends_with(".jpg"))
+        .expect("a JPEG in the bench corpus");
     let limits = Limits::default();
     let opts = DecodeOptions {
         scale_denom: 4,

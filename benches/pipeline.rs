@@ -1,7 +1,7 @@
 //! Whole-workload benchmarks through the library API: bytes in memory → one
 //! `pixform::Transformer` (buffers reused, as in a batch run) → encoded bytes, for each
-//! workload of benches/compare/workloads.json on each corpus image of its set (images absent
-//! are skipped). Corpus: `PIXFORM_CORPUS` or `../shared/bench-corpus` beside the repository.
+//! workload of benches/compare/workloads.json on each corpus image of its set. Corpus:
+//! `PIXFORM_CORPUS`, else `benches/corpus`; a workload whose set is empty stops the run.
 
 use std::hint::black_box;
 
@@ -27,9 +27,14 @@ fn workloads(c: &mut Criterion) {
     let mut transformer = pixform::Transformer::new(pixform::TransformOptions::default());
     for (w, query, prefix) in WORKLOADS {
         let spec = TransformSpec::from_query(query).unwrap();
+        let set: Vec<_> = files
+            .iter()
+            .filter(|(n, _)| n.starts_with(prefix))
+            .collect();
+        assert!(!set.is_empty(), "{w}: no corpus file named {prefix}*");
         let mut g = c.benchmark_group(w);
         g.sample_size(10);
-        for (name, bytes) in files.iter().filter(|(n, _)| n.starts_with(prefix)) {
+        for (name, bytes) in set {
             let short = name.split('-').next().unwrap_or(name);
             g.bench_function(short, |b| {
                 b.iter(|| transformer.transform(black_box(bytes), &spec).unwrap())

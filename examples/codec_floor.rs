@@ -13,8 +13,8 @@ mod args;
 
 use pixform::codec::{self, DecodeOptions, EncodeOptions};
 use pixform::ops::{resize, Filter, SourceWindow};
-use pixform::BufferPool;
 use pixform::plan::{plan, SourceFacts};
+use pixform::BufferPool;
 use pixform::{Limits, TransformSpec};
 
 fn median(mut v: Vec<f64>) -> f64 {

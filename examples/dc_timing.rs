@@ -1,13 +1,17 @@
 //! DC-only decode vs the codec's 1/8-scale decode, and what the scan scripts allow at 1/4
 //! and 1/2.
 //!
-//! `cargo run --release --example dc_timing [FILES…]` (default: the bench corpus JPEGs).
+//! `cargo run --release --example dc_timing [FILES…]` (default: the JPEGs of the bench corpus,
+//! `benches/corpus` or `PIXFORM_CORPUS`).
 //! Prints, per file: the median of 7 runs of `codec::decode` (scale_denom 8) and of
 //! `codec::decode_dc_only`; the scan script (components, Ss–Se, Ah/Al, entropy bytes); and the
 //! share of entropy-coded bytes a decoder could skip at 1/8, 1/4 and 1/2 scale (scans whose
 //! band holds no coefficient the reduced IDCT reads).
 
 use std::time::Instant;
+
+#[path = "common/corpus.rs"]
+mod corpus;
 
 use pixform::codec::{decode, decode_dc_only, scan_script, DecodeOptions, ScanSummary};
 use pixform::Limits;
@@ -42,15 +46,14 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 fn main() {
     let mut files: Vec<String> = std::env::args().skip(1).collect();
     if files.is_empty() {
-        let dir = "/work/shared/bench-corpus";
-        let mut found: Vec<String> = std::fs::read_dir(dir)
-            .map(|d| {
-                d.filter_map(|e| e.ok()?.file_name().into_string().ok())
-                    .filter(|n| n.starts_with('j') && n.ends_with(".jpg"))
-                    .map(|n| format!("{dir}/{n}"))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let dir = corpus::dir();
+        let mut found: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .filter(|n| n.starts_with('j') && n.ends_with(".jpg"))
+            .map(|n| dir.join(n).display().to_string())
+            .collect();
+        assert!(!found.is_empty(), "no JPEG in corpus {}", dir.display());
         found.sort();
         files = found;
     }

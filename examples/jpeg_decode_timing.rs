@@ -4,6 +4,9 @@
 
 use std::time::Instant;
 
+#[path = "common/corpus.rs"]
+mod corpus;
+
 fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(|a, b| a.total_cmp(b));
     v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
@@ -11,7 +14,9 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
-        "/work/shared/bench-corpus/j5-bridge-4352x2448-q90-422-baseline.jpg".into()
+        corpus::file("j5-bridge-4352x2448-q90-422-baseline.jpg")
+            .display()
+            .to_string()
     });
     let bytes = std::fs::read(&path).expect("read input");
     let runs = 7;

@@ -1,15 +1,20 @@
 //! Times the standard JPEG workloads through `pixform::transform`, single-threaded, over the
 //! corpus JPEGs: W1 `w=800` → JPEG q75, W2 `w=200&h=200&fit=crop` → JPEG q75, W6 full-size
 //! re-encode at q80. Prints one JSON line per workload with the median pass, in wall and CPU
-//! ms per image, in the shape of `bench/run.sh`'s lines so the two compare directly.
+//! ms per image, in the shape of `benches/compare/run.sh`'s lines so the two compare directly.
 //!
 //! ```text
 //! cargo run --release --example w1_timing -- [--passes N] [--corpus DIR] [--per-file] [W1 W2 W6]
 //! cargo run --release --features turbojpeg --example w1_timing
 //! ```
+//!
+//! The corpus is `--corpus DIR`, else `PIXFORM_CORPUS`, else `benches/corpus`.
 
 use std::path::PathBuf;
 use std::time::Instant;
+
+#[path = "common/corpus.rs"]
+mod corpus;
 
 use pixform::{transform, TransformOptions, TransformSpec};
 
@@ -34,7 +39,7 @@ fn cpu_ms() -> f64 {
 
 fn main() {
     let mut passes = 7usize;
-    let mut corpus = PathBuf::from("/work/shared/bench-corpus");
+    let mut corpus = corpus::dir();
     let mut chosen = Vec::new();
     let mut per_file = false;
     let mut args = std::env::args().skip(1);
@@ -52,7 +57,7 @@ fn main() {
         }
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .expect("read corpus dir")
+        .unwrap_or_else(|e| panic!("corpus {}: {e}", corpus.display()))
         .flatten()
         .map(|e| e.path())
         .filter(|p| {
@@ -61,6 +66,7 @@ fn main() {
                 .is_some_and(|n| n.starts_with('j') && n.ends_with(".jpg"))
         })
         .collect();
+    assert!(!files.is_empty(), "no JPEG in corpus {}", corpus.display());
     files.sort();
     let inputs: Vec<Vec<u8>> = files
         .iter()

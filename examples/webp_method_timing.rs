@@ -4,9 +4,14 @@
 
 use std::time::Instant;
 
+#[path = "common/corpus.rs"]
+mod corpus;
+
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
-        "/work/shared/bench-corpus/j5-bridge-4352x2448-q90-422-baseline.jpg".into()
+        corpus::file("j5-bridge-4352x2448-q90-422-baseline.jpg")
+            .display()
+            .to_string()
     });
     let bytes = std::fs::read(&path).expect("read input");
     let mut d = jpeg_decoder::Decoder::new(&bytes[..]);

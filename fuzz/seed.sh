@@ -50,10 +50,10 @@ while IFS= read -r image; do
     next jpeg_dc && { cat "$image"; printf '\n'; } >"$seed"
 done < <(find "$testdata/" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) -size -256k | sort)
 
-# Saved regressions, each into its own target.
+# Saved regressions, each into its own target (not their `.expected` outcomes).
 for t in "${targets[@]}"; do
     if [ -d "$testdata/fuzz-regressions/$t" ]; then
-        while IFS= read -r f; do next "$t" && cp "$f" "$seed"; done < <(find "$testdata/fuzz-regressions/$t" -type f | sort)
+        while IFS= read -r f; do next "$t" && cp "$f" "$seed"; done < <(find "$testdata/fuzz-regressions/$t" -type f ! -name '*.expected' | sort)
     fi
 done
 

@@ -70,4 +70,6 @@ pub use limits::{LimitKind, Limits, DEFAULT_MAX_SOURCE_PIXELS};
 pub use params::spec::TransformSpec;
 pub use pipeline::{render, Rendered};
 pub use pixels::{BufferPool, BufferSizeError, Image, PixelLayout};
-pub use transform::{accepted_formats, transform, Output, OutputFacts, TransformOptions, Transformer};
+pub use transform::{
+    accepted_formats, transform, Output, OutputFacts, TransformOptions, Transformer,
+};

@@ -141,13 +141,17 @@ pub(crate) struct LimitExceeded {
 }
 
 impl Limits {
-    /// Checks a source's *oriented* size (what every later stage sees) and frame count against
-    /// the source limits: width, height, area, then frames. Zero sides are the caller's
-    /// concern (each layer reports them as corrupt or empty).
+    /// Checks a source's *oriented* size (what every later stage sees), the area of its largest
+    /// frame and its frame count against the source limits: width, height, area, largest
+    /// frame, then frames. A decoder holds a whole frame before placing it on the canvas, so a
+    /// frame larger than the canvas (GIF, WebP ANMF) costs its own area; callers that know no
+    /// frame sizes pass the canvas area. Zero sides are the caller's concern (each layer
+    /// reports them as corrupt or empty).
     pub(crate) fn check_source(
         &self,
         width: u32,
         height: u32,
+        largest_frame_pixels: u64,
         frames: u32,
     ) -> Result<(), LimitExceeded> {
         let checks = [
@@ -164,6 +168,11 @@ impl Limits {
             (
                 LimitKind::MaxSourcePixels,
                 u64::from(width) * u64::from(height),
+                self.max_source_pixels,
+            ),
+            (
+                LimitKind::MaxSourcePixels,
+                largest_frame_pixels,
                 self.max_source_pixels,
             ),
             (
@@ -194,18 +203,32 @@ mod tests {
         };
         let over = |limit, value, max| Err(LimitExceeded { limit, value, max });
         let cases = [
-            ((100, 40, 3), Ok(())),
-            ((101, 1, 1), over(LimitKind::MaxSourceWidth, 101, 100)),
-            ((1, 51, 1), over(LimitKind::MaxSourceHeight, 51, 50)),
-            ((100, 41, 1), over(LimitKind::MaxSourcePixels, 4100, 4000)),
-            ((10, 10, 4), over(LimitKind::MaxFrames, 4, 3)),
-            ((101, 51, 9), over(LimitKind::MaxSourceWidth, 101, 100)),
+            ((100, 40, 4000, 3), Ok(())),
+            ((101, 1, 101, 1), over(LimitKind::MaxSourceWidth, 101, 100)),
+            ((1, 51, 51, 1), over(LimitKind::MaxSourceHeight, 51, 50)),
+            (
+                (100, 41, 4100, 1),
+                over(LimitKind::MaxSourcePixels, 4100, 4000),
+            ),
+            (
+                (1, 1, 4001, 1),
+                over(LimitKind::MaxSourcePixels, 4001, 4000),
+            ),
+            ((10, 10, 100, 4), over(LimitKind::MaxFrames, 4, 3)),
+            (
+                (10, 10, 4001, 4),
+                over(LimitKind::MaxSourcePixels, 4001, 4000),
+            ),
+            (
+                (101, 51, 9999, 9),
+                over(LimitKind::MaxSourceWidth, 101, 100),
+            ),
         ];
-        for ((w, h, frames), want) in cases {
+        for ((w, h, largest, frames), want) in cases {
             assert_eq!(
-                limits.check_source(w, h, frames),
+                limits.check_source(w, h, largest, frames),
                 want,
-                "{w}x{h}, {frames} frames"
+                "{w}x{h}, largest frame {largest}, {frames} frames"
             );
         }
     }

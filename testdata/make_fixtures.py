@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Regenerates the pixel-pipeline fixtures in testdata/fixtures/ from the benchmark corpus.
 
-Usage: python3 testdata/make_fixtures.py [CORPUS_DIR]   (default /work/shared/bench-corpus)
+Usage: python3 testdata/make_fixtures.py [CORPUS_DIR]
+(default: $PIXFORM_CORPUS, else benches/corpus in the repository)
 
 Needs Pillow (with WebP support). Provenance and licences: testdata/LICENSES.md.
 Output is deterministic for a given Pillow/libjpeg/libwebp version.
@@ -12,8 +13,15 @@ import sys
 
 from PIL import Image, ImageOps
 
-CORPUS = sys.argv[1] if len(sys.argv) > 1 else "/work/shared/bench-corpus"
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures")
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORPUS = (
+    sys.argv[1]
+    if len(sys.argv) > 1
+    else os.environ.get("PIXFORM_CORPUS", os.path.join(HERE, "..", "benches", "corpus"))
+)
+if not os.path.isdir(CORPUS):
+    sys.exit(f"corpus directory {CORPUS} missing (pass CORPUS_DIR or set PIXFORM_CORPUS)")
+OUT = os.path.join(HERE, "fixtures")
 
 
 def load(name, draft_to=None):

@@ -7,7 +7,6 @@ use image::codecs::png::PngEncoder;
 use image::{ExtendedColorType, ImageEncoder, RgbImage};
 use pixform::analyze::{
     analyze, AnalyzeError, AnalyzeOptions, AssetDocument, FileAsset, ImageAsset, MetadataKind,
-    Swatch,
 };
 use pixform::{LimitKind, Limits};
 use sha1::{Digest, Sha1};
@@ -15,10 +14,20 @@ use sha1::{Digest, Sha1};
 const TWO_COLOUR_PNG: &[u8] = include_bytes!("../testdata/two-colour-48x32.png");
 /// `sha1sum testdata/two-colour-48x32.png`.
 const TWO_COLOUR_SHA1: &str = "f1a33adda78736f42024bed36f2126188d90ee3f";
-const J7: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../shared/bench-corpus/j7-aitzgorri-orient6-2056x3088-baseline.jpg"
-);
+/// A file of the bench corpus: `PIXFORM_CORPUS` when set, else `benches/corpus` in the
+/// repository. A missing file fails the test with its path.
+fn corpus_file(name: &str) -> Vec<u8> {
+    let dir = std::env::var_os("PIXFORM_CORPUS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/corpus"));
+    let path = dir.join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "corpus file {} missing ({e}); the corpus is benches/corpus, or PIXFORM_CORPUS",
+            path.display()
+        )
+    })
+}
 
 fn sha1_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha1::digest(bytes))
@@ -312,31 +321,63 @@ fn meta_option_selects_the_metadata() {
     );
 }
 
+/// Every swatch of the two-colour PNG (1152 pixels #c82828, 384 pixels #143cdc), derived by
+/// hand from node-vibrant's rules; the HSL conversions were computed with Python's `colorsys`:
+/// - Quantization keeps 5 bits per channel and reports the centre of the bin: #c82828 →
+///   #cc2c2c (HSL 0°, 0.645, 0.486), #143cdc → #143cdc (HSL 0.6333, 0.8333, 0.4706).
+/// - Vibrant (saturation ≥ 0.35, luma 0.3–0.7) scores both; weighted mean of
+///   (1 − |sat − 1|)·3, (1 − |luma − 0.5|)·6.5, population/max·0.5: red 0.885, blue 0.898.
+///   Blue wins. No colour is dark (luma ≤ 0.45), light (≥ 0.55) or desaturated (≤ 0.4).
+/// - Empty slots are derived from vibrant's hue and saturation at a new lightness (population
+///   0): dark vibrant at 0.26 → (11.05, 33.15, 121.55), light vibrant at 0.74 → (133.45,
+///   155.55, 243.95); muted, and dark/light muted from dark/light vibrant, at 0.3 (node-vibrant
+///   sets the lightness where it means the saturation) → (12.75, 38.25, 140.25). Hex truncates
+///   (Vibrant's bit shifts).
+/// - Populations are percentages of the pixels: 75 and 25.
+/// - Text colours from YIQ brightness (r·299 + g·587 + b·114)/1000: body text #fff below 150,
+///   title #fff below 200. Red 91.8, blue 66.3, dark vibrant 36.6, light vibrant 159.0,
+///   muted 42.3.
 #[test]
-fn palette_is_stable_and_dominant_is_the_majority_colour() {
-    let first = image_doc(TWO_COLOUR_PNG, &AnalyzeOptions::default());
-    let second = image_doc(TWO_COLOUR_PNG, &AnalyzeOptions::default());
-    assert_eq!(first.metadata.palette, second.metadata.palette);
-    // The crate-root re-export is the same function.
-    let third = analyze(TWO_COLOUR_PNG, &AnalyzeOptions::default()).unwrap();
-    assert_eq!(third, AssetDocument::Image(first.clone()));
-    let palette = first.metadata.palette.unwrap();
-    let dominant = palette.dominant.unwrap();
-    // #c82828 quantized to 5 bits per channel comes back as the centre of its bin.
-    assert_eq!(dominant.background, "#cc2c2c");
-    assert_eq!(dominant.population, 75.0);
-    assert_eq!(
-        (dominant.foreground.as_str(), dominant.title.as_str()),
-        ("#fff", "#fff")
-    );
-    let bg = |s: &Option<Swatch>| s.as_ref().map(|s| (s.background.clone(), s.population));
-    // The blue is more saturated, which outweighs its smaller population for "vibrant".
-    assert_eq!(bg(&palette.vibrant), Some(("#143cdc".into(), 25.0)));
-    // No dark colour: derived from the vibrant one at lightness 0.26.
-    assert_eq!(bg(&palette.dark_vibrant), Some(("#0b2179".into(), 0.0)));
-    // Nothing desaturated: "muted" is derived from the vibrant one at lightness 0.3
-    // (hsl(0.633, 0.833, 0.3) = #0c268c), as node-vibrant derives it.
-    assert_eq!(bg(&palette.muted), Some(("#0c268c".into(), 0.0)));
+fn palette_of_two_colours_matches_the_hand_derivation() {
+    // (swatch, background, foreground, title, population)
+    #[rustfmt::skip]
+    let want: [(&str, &str, &str, &str, f64); 7] = [
+        ("dominant",      "#cc2c2c", "#fff", "#fff", 75.0),
+        ("vibrant",       "#143cdc", "#fff", "#fff", 25.0),
+        ("dark_vibrant",  "#0b2179", "#fff", "#fff", 0.0),
+        ("light_vibrant", "#859bf3", "#000", "#fff", 0.0),
+        ("muted",         "#0c268c", "#fff", "#fff", 0.0),
+        ("dark_muted",    "#0c268c", "#fff", "#fff", 0.0),
+        ("light_muted",   "#0c268c", "#fff", "#fff", 0.0),
+    ];
+    let doc = match analyze(TWO_COLOUR_PNG, &AnalyzeOptions::default()) {
+        Ok(AssetDocument::Image(doc)) => doc,
+        other => panic!("expected an image document, got {other:?}"),
+    };
+    let palette = doc.metadata.palette.unwrap();
+    let slots = [
+        ("dominant", &palette.dominant),
+        ("vibrant", &palette.vibrant),
+        ("dark_vibrant", &palette.dark_vibrant),
+        ("light_vibrant", &palette.light_vibrant),
+        ("muted", &palette.muted),
+        ("dark_muted", &palette.dark_muted),
+        ("light_muted", &palette.light_muted),
+    ];
+    for ((slot, got), (name, bg, fg, title, population)) in slots.into_iter().zip(want) {
+        assert_eq!(slot, name);
+        let s = got.as_ref().unwrap_or_else(|| panic!("{name}: missing"));
+        assert_eq!(
+            (
+                s.background.as_str(),
+                s.foreground.as_str(),
+                s.title.as_str(),
+                s.population
+            ),
+            (bg, fg, title, population),
+            "{name}"
+        );
+    }
 }
 
 #[test]
@@ -415,10 +456,7 @@ fn exif_rotated_jpeg_reports_the_oriented_size() {
 
 #[test]
 fn corpus_jpeg_with_orientation_6() {
-    let Ok(bytes) = std::fs::read(J7) else {
-        eprintln!("skipping: {J7} not found");
-        return;
-    };
+    let bytes = corpus_file("j7-aitzgorri-orient6-2056x3088-baseline.jpg");
     let doc = image_doc(&bytes, &AnalyzeOptions::default());
     let sha1 = sha1_hex(&bytes);
     assert_eq!(doc.id, format!("image-{sha1}-3088x2056-jpg"));

@@ -1,8 +1,8 @@
-//! Replays every saved fuzz input (`testdata/fuzz-regressions/<target>/*`) through the same
-//! checks the fuzz target runs, and keeps the committed fuzz dictionary equal to the one the
-//! registry generates.
+//! Replays every saved fuzz input (`testdata/fuzz-regressions/<target>/NAME`) through the same
+//! checks the fuzz target runs, requires the outcome written beside it (`NAME.expected`), and
+//! keeps the committed fuzz dictionary equal to the one the registry generates.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[path = "../fuzz/src/lib.rs"]
 mod fuzz_checks;
@@ -11,21 +11,28 @@ mod fuzz_checks;
 #[allow(dead_code)] // the example's `main` is not used here
 mod fuzz_dict;
 
-type Check = fn(&[u8]);
+/// A target's check, given the input and its `.expected` text; returns the outcome.
+type Check = fn(&[u8], &str) -> String;
+
+/// `jpeg_dc` takes libjpeg-turbo's verdict on the input, which the fuzz target computes and
+/// a saved input records (`libjpeg: clean` or `libjpeg: warns`, from `djpeg`'s exit status:
+/// 0 or 2).
+fn jpeg_dc(data: &[u8], expected: &str) -> String {
+    fuzz_checks::jpeg_dc(data, || expected.lines().any(|l| l == "libjpeg: clean"))
+}
 
 const TARGETS: &[(&str, Check)] = &[
-    ("query_plan", fuzz_checks::query_plan),
-    ("spec_roundtrip", fuzz_checks::spec_roundtrip),
-    ("url_roundtrip", fuzz_checks::url_roundtrip),
-    ("transform", fuzz_checks::transform),
-    ("jpeg_dc", fuzz_checks::jpeg_dc),
+    ("query_plan", |d, _| fuzz_checks::query_plan(d)),
+    ("spec_roundtrip", |d, _| fuzz_checks::spec_roundtrip(d)),
+    ("url_roundtrip", |d, _| fuzz_checks::url_roundtrip(d)),
+    ("transform", |d, _| fuzz_checks::transform(d)),
+    ("jpeg_dc", jpeg_dc),
 ];
 
-#[test]
-fn saved_inputs_replay_cleanly() {
+/// Every saved input, with its target's check, sorted.
+fn saved_inputs() -> Vec<(PathBuf, Check)> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fuzz-regressions");
-    let mut failures = Vec::new();
-    let mut replayed = 0;
+    let mut inputs = Vec::new();
     for dir in std::fs::read_dir(&root).expect("testdata/fuzz-regressions") {
         let dir = dir.expect("entry").path();
         let name = dir.file_name().and_then(|n| n.to_str()).unwrap_or("");
@@ -34,15 +41,40 @@ fn saved_inputs_replay_cleanly() {
         };
         for file in std::fs::read_dir(&dir).expect("target dir") {
             let path = file.expect("entry").path();
-            let data = std::fs::read(&path).expect("readable");
-            replayed += 1;
-            if std::panic::catch_unwind(|| check(&data)).is_err() {
-                failures.push(path.display().to_string());
+            if path.extension().is_some_and(|e| e == "expected") {
+                let input = path.with_extension("");
+                assert!(input.is_file(), "{}: no input beside it", path.display());
+            } else {
+                inputs.push((path, *check));
             }
         }
     }
-    assert!(replayed > 0, "no saved inputs found");
-    assert!(failures.is_empty(), "failing inputs: {failures:#?}");
+    inputs.sort_by(|a, b| a.0.cmp(&b.0));
+    inputs
+}
+
+#[test]
+fn saved_inputs_give_their_expected_outcome() {
+    let inputs = saved_inputs();
+    // Two URL inputs and three JPEGs at least: a directory that went missing fails here.
+    assert!(inputs.len() >= 5, "saved inputs: {inputs:?}");
+    let mut failures = Vec::new();
+    for (path, check) in &inputs {
+        let data = std::fs::read(path).expect("readable");
+        let expected_path = PathBuf::from(format!("{}.expected", path.display()));
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
+        match std::panic::catch_unwind(|| check(&data, &expected)) {
+            Ok(outcome) if outcome == expected.trim_end() => {}
+            Ok(outcome) => failures.push(format!(
+                "{}:\n  expected {:?}\n  got      {outcome:?}",
+                path.display(),
+                expected.trim_end()
+            )),
+            Err(_) => failures.push(format!("{}: the check panicked", path.display())),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
 #[test]

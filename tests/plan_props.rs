@@ -7,7 +7,7 @@ use proptest::sample::{select, subsequence};
 use pixform::params::registry::{ValueKind, PARAMS};
 use pixform::params::{encode_component, Fit, ParamError};
 use pixform::plan::{plan, Plan, PlanError, SourceFacts};
-use pixform::{ImageFormat, Limits, TransformSpec};
+use pixform::{ImageFormat, LimitKind, Limits, TransformSpec};
 
 /// A valid value for a registry kind, as query text (not yet percent-encoded).
 fn value_for(kind: ValueKind) -> BoxedStrategy<String> {
@@ -131,19 +131,10 @@ fn aspect_within_one_px((a, b): (u32, u32), (c, d): (u32, u32)) -> bool {
     (b - a * d / c).abs() <= 1.0 || (a - b * c / d).abs() <= 1.0
 }
 
+/// Geometric invariants of a plan. The output limits are checked, boundary by boundary, by
+/// `plan_limits_name_the_first_limit_exceeded`.
 fn check_plan(facts: &SourceFacts, spec: &TransformSpec, p: &Plan) -> Result<(), TestCaseError> {
-    let limits = Limits::default();
-    prop_assert!(
-        (1..=limits.max_output_side).contains(&p.width),
-        "width {}",
-        p.width
-    );
-    prop_assert!(
-        (1..=limits.max_output_side).contains(&p.height),
-        "height {}",
-        p.height
-    );
-    prop_assert!(u64::from(p.width) * u64::from(p.height) <= limits.max_output_pixels);
+    prop_assert!(p.width >= 1 && p.height >= 1, "{}x{}", p.width, p.height);
 
     // rect inside the source.
     prop_assert!(p.rect.width >= 1 && p.rect.height >= 1);
@@ -207,6 +198,214 @@ fn check_plan(facts: &SourceFacts, spec: &TransformSpec, p: &Plan) -> Result<(),
     Ok(())
 }
 
+/// The [`Limits`] field a plan error names. Every test compares limits through this one
+/// function, so a change of the error's limit type touches only it.
+fn limit_name(limit: &LimitKind) -> &'static str {
+    limit.name()
+}
+
+/// The [`LimitKind`] whose [`Limits`] field is `name` (the tables spell limits as fields).
+fn kind(name: &str) -> LimitKind {
+    use LimitKind::*;
+    [
+        MaxInputBytes,
+        MaxSourceWidth,
+        MaxSourceHeight,
+        MaxSourcePixels,
+        MaxOutputSide,
+        MaxOutputPixels,
+        MaxFrames,
+        MaxTotalFramePixels,
+        MaxQueryBytes,
+        MaxParams,
+        MaxMetadataBytes,
+    ]
+    .into_iter()
+    .find(|k| k.name() == name)
+    .unwrap_or_else(|| panic!("no limit named {name}"))
+}
+
+/// Limits that never bind (output sides are still capped at `u32::MAX - 1` by `plan`).
+fn unbounded() -> Limits {
+    let mut limits = Limits::none();
+    limits.max_output_side = u32::MAX;
+    limits
+}
+
+/// What `plan` must return under `limits`: the first limit exceeded, in the order source
+/// width, source height, source pixels, (rect), output side, output pixels — each error
+/// naming its limit; otherwise exactly the plan made without limits.
+fn expected_plan(
+    facts: &SourceFacts,
+    spec: &TransformSpec,
+    limits: &Limits,
+) -> Result<Plan, PlanError> {
+    let (sw, sh) = (facts.width, facts.height);
+    let source = |limit| PlanError::SourceTooLarge {
+        width: sw,
+        height: sh,
+        limit,
+    };
+    if sw > limits.max_source_width {
+        return Err(source(kind("max_source_width")));
+    }
+    if sh > limits.max_source_height {
+        return Err(source(kind("max_source_height")));
+    }
+    if u64::from(sw) * u64::from(sh) > limits.max_source_pixels {
+        return Err(source(kind("max_source_pixels")));
+    }
+    let free = plan(facts, spec, &unbounded().into())?;
+    let (w, h) = (u64::from(free.width), u64::from(free.height));
+    let output = |limit, max| PlanError::OutputTooLarge {
+        width: w,
+        height: h,
+        limit,
+        max,
+    };
+    let side = u64::from(limits.max_output_side);
+    if w.max(h) > side {
+        return Err(output(kind("max_output_side"), side));
+    }
+    if w * h > limits.max_output_pixels {
+        return Err(output(kind("max_output_pixels"), limits.max_output_pixels));
+    }
+    Ok(free)
+}
+
+/// A limit near `value`: one under (hit), equal (not hit), one over, or far above.
+fn near(value: u64, pick: u8) -> u64 {
+    match pick {
+        0 => value.saturating_sub(1),
+        1 => value,
+        2 => value + 1,
+        _ => value + 1000,
+    }
+}
+
+/// Every limit `plan` checks, drawn at and around the values of each case so that each
+/// comparison is tried on both sides of its boundary: an error names the first limit
+/// exceeded (and its value does exceed it), a plan within every limit is exactly the plan
+/// made without limits. Every outcome is reached many times.
+#[test]
+fn plan_limits_name_the_first_limit_exceeded() {
+    let names = [
+        "max_source_width",
+        "max_source_height",
+        "max_source_pixels",
+        "max_output_side",
+        "max_output_pixels",
+        "within",
+    ];
+    let reached = std::cell::RefCell::new([0usize; 6]);
+    let strategy = (
+        (1u32..=3000, 1u32..=3000),
+        valid_query(),
+        proptest::collection::vec(0u8..4, 5),
+    );
+    let mut runner = proptest::test_runner::TestRunner::new(ProptestConfig::with_cases(4000));
+    runner
+        .run(&strategy, |((width, height), query, picks)| {
+            let spec = TransformSpec::from_query(&query)
+                .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
+            let facts = SourceFacts {
+                width,
+                height,
+                has_alpha: false,
+                frames: 1,
+                format: ImageFormat::Png,
+            };
+            let free = match plan(&facts, &spec, &unbounded().into()) {
+                Ok(p) => p,
+                // A rect that misses the image is reported after the source limits only.
+                Err(e @ PlanError::RectOutside { .. }) => {
+                    let mut limits = Limits::none();
+                    limits.max_source_width =
+                        u32::try_from(near(width.into(), picks[0])).unwrap_or(u32::MAX);
+                    limits.max_source_pixels = near(u64::from(width) * u64::from(height), picks[2]);
+                    let got = plan(&facts, &spec, &(&limits).into());
+                    prop_assert_eq!(&got, &expected_plan(&facts, &spec, &limits), "{}", query);
+                    if got.is_ok() {
+                        return Err(TestCaseError::fail(format!("{query}: {e} became {got:?}")));
+                    }
+                    return Ok(());
+                }
+                Err(e) => return Err(TestCaseError::fail(format!("{query}: {e}"))),
+            };
+            let (w, h) = (u64::from(free.width), u64::from(free.height));
+            let mut limits = Limits::none();
+            let narrow = |v: u64| u32::try_from(v).unwrap_or(u32::MAX);
+            limits.max_source_width = narrow(near(width.into(), picks[0]));
+            limits.max_source_height = narrow(near(height.into(), picks[1]));
+            limits.max_source_pixels = near(u64::from(width) * u64::from(height), picks[2]);
+            limits.max_output_side = narrow(near(w.max(h), picks[3]));
+            limits.max_output_pixels = near(w * h, picks[4]);
+            let got = plan(&facts, &spec, &(&limits).into());
+            let outcome = match &got {
+                Ok(p) => {
+                    prop_assert_eq!(p, &free, "{}", query);
+                    5
+                }
+                Err(PlanError::SourceTooLarge {
+                    width: sw,
+                    height: sh,
+                    limit,
+                }) => {
+                    prop_assert_eq!((*sw, *sh), (width, height));
+                    let (value, max) = match limit_name(limit) {
+                        "max_source_width" => {
+                            (u64::from(width), u64::from(limits.max_source_width))
+                        }
+                        "max_source_height" => {
+                            (u64::from(height), u64::from(limits.max_source_height))
+                        }
+                        _ => (
+                            u64::from(width) * u64::from(height),
+                            limits.max_source_pixels,
+                        ),
+                    };
+                    prop_assert!(value > max, "{}: {} <= {}", limit, value, max);
+                    names
+                        .iter()
+                        .position(|n| *n == limit_name(limit))
+                        .unwrap_or(5)
+                }
+                Err(PlanError::OutputTooLarge {
+                    width: ow,
+                    height: oh,
+                    limit,
+                    max,
+                }) => {
+                    prop_assert_eq!((*ow, *oh), (w, h));
+                    match limit_name(limit) {
+                        "max_output_side" => {
+                            prop_assert_eq!(*max, u64::from(limits.max_output_side));
+                            prop_assert!(w > *max || h > *max);
+                            3
+                        }
+                        _ => {
+                            prop_assert_eq!(*max, limits.max_output_pixels);
+                            prop_assert!(w * h > *max);
+                            4
+                        }
+                    }
+                }
+                Err(e) => return Err(TestCaseError::fail(format!("{query}: {e}"))),
+            };
+            prop_assert_eq!(&got, &expected_plan(&facts, &spec, &limits), "{}", query);
+            reached.borrow_mut()[outcome] += 1;
+            Ok(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    let reached = reached.into_inner();
+    for (name, n) in names.iter().zip(reached) {
+        // Each outcome is drawn about 100–800 times per run (random seed); 25 is several
+        // standard deviations below the rarest, so the bound fails only when a branch
+        // becomes unreachable.
+        assert!(n >= 25, "{name} reached {n} times of 4000: {reached:?}");
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
 
@@ -225,16 +424,16 @@ proptest! {
     fn plan_never_panics_and_keeps_its_invariants(facts in source(), query in valid_query()) {
         let spec = TransformSpec::from_query(&query)
             .map_err(|e| TestCaseError::fail(format!("{query}: {e}")))?;
-        match plan(&facts, &spec, &Limits::default().into()) {
+        let limits = Limits::default();
+        let got = plan(&facts, &spec, &(&limits).into());
+        prop_assert_eq!(&got, &expected_plan(&facts, &spec, &limits), "{}", query);
+        match got {
             Ok(p) => check_plan(&facts, &spec, &p)?,
             Err(PlanError::RectOutside { .. }) => prop_assert!(spec.rect.is_some()),
-            Err(PlanError::OutputTooLarge { width, height, max, .. }) => {
-                prop_assert!(width > max || height > max || width.saturating_mul(height) > max);
-            }
-            Err(PlanError::SourceTooLarge { .. }) => prop_assert!(
-                u64::from(facts.width) * u64::from(facts.height) > Limits::default().max_source_pixels
+            Err(e) => prop_assert!(
+                matches!(e, PlanError::OutputTooLarge { .. } | PlanError::SourceTooLarge { .. }),
+                "{query}: unexpected {e}"
             ),
-            Err(e) => prop_assert!(false, "{query}: unexpected {e}"),
         }
     }
 

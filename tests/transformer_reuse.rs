@@ -5,8 +5,8 @@
 mod support;
 
 use pixform::codec::{self, EncodeOptions};
-use pixform::{Image, PixelLayout};
 use pixform::{transform, ImageFormat, TransformOptions, Transformer};
+use pixform::{Image, PixelLayout};
 use support::*;
 
 /// A `w`×`h` image whose every pixel differs from its neighbours (so stale bytes show).

@@ -8,8 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-corpus="$root/../shared/bench-corpus"
-[ -d "$corpus" ] || corpus=/work/shared/bench-corpus
+corpus="${PIXFORM_CORPUS:-$root/benches/corpus}"
 args=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -18,6 +17,7 @@ while [ $# -gt 0 ]; do
     *) args+=("$1"); shift;;
   esac
 done
+[ -d "$corpus" ] || { echo "corpus directory $corpus missing (--corpus DIR or PIXFORM_CORPUS)" >&2; exit 1; }
 . "$here/peers.sh"
 peers_install_sharp
 peers_install_python

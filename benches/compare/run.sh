@@ -8,8 +8,7 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
-corpus="$root/../shared/bench-corpus"
-[ -d "$corpus" ] || corpus=/work/shared/bench-corpus
+corpus="${PIXFORM_CORPUS:-$root/benches/corpus}"
 rounds=3
 cpu=0
 workloads=()
@@ -21,6 +20,7 @@ while [ $# -gt 0 ]; do
     *) workloads+=("$1"); shift;;
   esac
 done
+[ -d "$corpus" ] || { echo "corpus directory $corpus missing (--corpus DIR or PIXFORM_CORPUS)" >&2; exit 1; }
 . "$here/peers.sh"
 peers_install_sharp
 peers_install_cli

@@ -1,8 +1,10 @@
 //! The checks behind the fuzz targets, one function per target. `tests/fuzz_regressions.rs`
 //! includes this file too, so `cargo test` replays saved inputs through exactly the code the
-//! fuzzer ran. Each function panics when an invariant breaks; errors are fine.
+//! fuzzer ran. Each function panics when an invariant breaks (errors are fine while fuzzing)
+//! and returns the input's outcome, one fact a line (sizes, or error variants with their
+//! context), which a replay compares with the `NAME.expected` file saved beside the input.
 
-use pixform::codec::{decode, decode_dc, probe, DecodeOptions};
+use pixform::codec::{decode, decode_dc, probe, CodecError, DecodeOptions, Decoded};
 use pixform::params::ParamError;
 use pixform::plan::{plan, Plan, SourceFacts};
 use pixform::url::parse_image_url;
@@ -37,19 +39,30 @@ fn source_facts(header: &str) -> SourceFacts {
     }
 }
 
-/// Target `query_plan`: `WxH?query` → spec → plan; checks the plan's invariants.
-pub fn query_plan(data: &[u8]) {
+/// Target `query_plan`: `WxH?query` → spec → plan; checks the plan's invariants. Outcome: per
+/// limits (`default`, `none`) the planned size or the error.
+pub fn query_plan(data: &[u8]) -> String {
     let input = text(data);
     let (header, query) = input.split_once('?').unwrap_or(("", input.as_str()));
     let facts = source_facts(header);
-    for limits in [Limits::default(), Limits::none()] {
-        let Ok(spec) = TransformSpec::from_query_with_limits(query, &limits) else {
-            continue;
+    let mut outcome = Vec::new();
+    for (name, limits) in [("default", Limits::default()), ("none", Limits::none())] {
+        let spec = match TransformSpec::from_query_with_limits(query, &limits) {
+            Ok(spec) => spec,
+            Err(e) => {
+                outcome.push(format!("{name}: {e:?}"));
+                continue;
+            }
         };
-        if let Ok(p) = plan(&facts, &spec, &(&limits).into()) {
-            check_plan(&facts, &p, &limits);
+        match plan(&facts, &spec, &(&limits).into()) {
+            Ok(p) => {
+                check_plan(&facts, &p, &limits);
+                outcome.push(format!("{name}: {}x{}", p.width, p.height));
+            }
+            Err(e) => outcome.push(format!("{name}: {e:?}")),
         }
     }
+    outcome.join("\n")
 }
 
 fn check_plan(facts: &SourceFacts, p: &Plan, limits: &Limits) {
@@ -76,8 +89,8 @@ fn check_plan(facts: &SourceFacts, p: &Plan, limits: &Limits) {
 
 /// Target `spec_roundtrip`: whenever a query parses, its canonical form parses to the same
 /// spec and is a fixed point. The canonical form may be longer than the input (escapes), so it
-/// is re-read without the length limit.
-pub fn spec_roundtrip(data: &[u8]) {
+/// is re-read without the length limit. Outcome: the canonical query, or the error.
+pub fn spec_roundtrip(data: &[u8]) -> String {
     let query = text(data);
     let spec = match TransformSpec::from_query(&query) {
         Ok(spec) => spec,
@@ -89,7 +102,7 @@ pub fn spec_roundtrip(data: &[u8]) {
             if let ParamError::InvalidValue { value, .. } = &e {
                 assert!(value.len() <= 64 + '…'.len_utf8(), "{e}");
             }
-            return;
+            return format!("{e:?}");
         }
     };
     let canonical = spec.to_string();
@@ -97,31 +110,45 @@ pub fn spec_roundtrip(data: &[u8]) {
     assert_eq!(reparsed.as_ref(), Ok(&spec), "{canonical}");
     let again = reparsed.map(|s| s.to_string());
     assert_eq!(again.as_deref(), Ok(canonical.as_str()));
+    format!("spec: {canonical}")
 }
 
 /// Target `url_roundtrip`: asset IDs print back exactly; a parsed image URL, assembled again
-/// from its parts, parses to the same parts.
-pub fn url_roundtrip(data: &[u8]) {
+/// from its parts, parses to the same parts. Outcome: the asset ID or its error, then the
+/// parsed URL's parts or the parse error.
+pub fn url_roundtrip(data: &[u8]) -> String {
     let input = text(data);
-    if let Ok(id) = AssetId::parse(&input) {
-        assert_eq!(id.to_string(), input);
-        assert_eq!(AssetId::parse(&id.to_string()).as_ref(), Ok(&id));
-    }
-    if let Ok(parsed) = parse_image_url(&input) {
-        let url = parsed.to_url();
-        let again = match parse_image_url(&url) {
-            Ok(again) => again,
-            Err(e) => panic!("{input:?} → {url:?}: {e}"),
-        };
-        assert_eq!(again.base_url, parsed.base_url, "{url}");
-        assert_eq!(again.resource, parsed.resource, "{url}");
-        assert_eq!(again.asset, parsed.asset, "{url}");
-        assert_eq!(again.vanity_name, parsed.vanity_name, "{url}");
-        assert_eq!(again.query, parsed.query, "{url}");
-        assert_eq!(again.spec, parsed.spec, "{url}");
-        assert_eq!(again.params, parsed.params, "{url}");
-        assert_eq!(again.signing, parsed.signing, "{url}");
-    }
+    let id = match AssetId::parse(&input) {
+        Ok(id) => {
+            assert_eq!(id.to_string(), input);
+            assert_eq!(AssetId::parse(&id.to_string()).as_ref(), Ok(&id));
+            format!("asset id: {id}")
+        }
+        Err(e) => format!("asset id: {e:?}"),
+    };
+    let url = match parse_image_url(&input) {
+        Ok(parsed) => {
+            let url = parsed.to_url();
+            let again = match parse_image_url(&url) {
+                Ok(again) => again,
+                Err(e) => panic!("{input:?} → {url:?}: {e}"),
+            };
+            assert_eq!(again.base_url, parsed.base_url, "{url}");
+            assert_eq!(again.resource, parsed.resource, "{url}");
+            assert_eq!(again.asset, parsed.asset, "{url}");
+            assert_eq!(again.vanity_name, parsed.vanity_name, "{url}");
+            assert_eq!(again.query, parsed.query, "{url}");
+            assert_eq!(again.spec, parsed.spec, "{url}");
+            assert_eq!(again.params, parsed.params, "{url}");
+            assert_eq!(again.signing, parsed.signing, "{url}");
+            format!(
+                "url: base {:?}, {:?}, asset {}, vanity {:?}, query {:?}",
+                parsed.base_url, parsed.resource, parsed.asset, parsed.vanity_name, parsed.query
+            )
+        }
+        Err(e) => format!("url: {e:?}"),
+    };
+    format!("{id}\n{url}")
 }
 
 /// The tight limits the `transform` target runs under: 4 MP sources, 1024 px outputs, 1 MiB
@@ -140,8 +167,9 @@ pub fn transform_limits() -> Limits {
 /// Target `transform`: `query\nimage bytes` → [`pixform::transform`] under
 /// [`transform_limits`], accepting AVIF and WebP when the query's first byte is odd (so
 /// `auto=format` is exercised both ways). An output has exactly the size the planner gives
-/// for the probed source, within the limits.
-pub fn transform(data: &[u8]) {
+/// for the probed source, within the limits. Outcome: the output's size and format, or the
+/// error.
+pub fn transform(data: &[u8]) -> String {
     let (query, image) = match data.iter().position(|&b| b == b'\n') {
         Some(i) => (
             data.get(..i).unwrap_or(&[]),
@@ -157,24 +185,26 @@ pub fn transform(data: &[u8]) {
     };
     let options = TransformOptions::new(limits.clone(), accept);
     let result = pixform::transform(image, &spec, &options);
-    let Ok(info) = probe(image, &limits) else {
-        assert!(
-            result.is_err(),
-            "a source the probe rejects was transformed"
-        );
-        return;
+    let info = match probe(image, &limits) {
+        Ok(info) => info,
+        Err(probe_error) => {
+            return match result {
+                Err(e) => format!("{e:?}"),
+                Ok(_) => panic!("a source the probe rejects was transformed: {probe_error}"),
+            };
+        }
     };
     let output = match result {
         Ok(output) => output,
         Err(e) => {
             let status = e.http_status();
             assert!((400..500).contains(&status), "{e} ({status})");
-            return;
+            return format!("{e:?}");
         }
     };
     if spec.download_raw.is_some() {
         assert_eq!(output.bytes, image);
-        return;
+        return format!("raw: {} bytes", output.bytes.len());
     }
     let facts = SourceFacts::from(&info);
     let planned = match plan(&facts, &spec, &(&limits).into()) {
@@ -187,15 +217,37 @@ pub fn transform(data: &[u8]) {
         (planned.width, planned.height)
     );
     assert!(!output.bytes.is_empty());
+    format!("{}x{} {:?}", output.width, output.height, output.format)
+}
+
+/// Whether `codec::decode` at 1/8 is jpeg-decoder's, which the DC-only decoder reproduces
+/// byte for byte. With `turbojpeg` it is libjpeg-turbo's, which rounds differently; there
+/// `tests/jpeg_dc.rs` compares with jpeg-decoder directly.
+const EXACT_REFERENCE: bool = !cfg!(feature = "turbojpeg");
+
+/// One decoder's result, as an outcome line.
+fn decoded(name: &str, result: &Result<Decoded, CodecError>) -> String {
+    match result {
+        Ok(d) => format!(
+            "{name}: {}x{} {:?}",
+            d.image.width(),
+            d.image.height(),
+            d.image.layout()
+        ),
+        Err(e) => format!("{name}: {e:?}"),
+    }
 }
 
 /// Target `jpeg_dc`: the DC-only 1/8 JPEG decoder against the full decoder at 1/8. Neither may
 /// panic; where both succeed they must agree on size, layout, orientation and kept ICC
-/// profile. Pixels are not compared here: on corrupt entropy-coded data (out-of-range runs,
-/// garbage codes) the two decoders recover differently, which is no defect; their exactness on
-/// valid files is pinned byte for byte by `tests/jpeg_dc.rs`. The last byte chooses sRGB
-/// conversion (even: convert), as bytes after the end-of-image marker are ignored.
-pub fn jpeg_dc(data: &[u8]) {
+/// profile, and on a valid JPEG (`libjpeg_clean`: libjpeg-turbo decodes it with neither error
+/// nor warning, asked only when both succeed) their pixels must be identical. On corrupt
+/// entropy-coded data (out-of-range runs, garbage codes, extraneous bytes) the two recover
+/// differently, which is no defect, so pixels are not compared there. The last byte chooses
+/// sRGB conversion (even: convert), as bytes after the end-of-image marker are ignored.
+/// Outcome: each decoder's size and layout or error, the verdict of `libjpeg_clean`, and
+/// `pixels: identical` where they were compared.
+pub fn jpeg_dc(data: &[u8], libjpeg_clean: impl FnOnce() -> bool) -> String {
     let to_srgb = data.last().is_some_and(|b| b % 2 == 0);
     let limits = transform_limits();
     let dc = decode_dc(data, &limits, to_srgb);
@@ -207,6 +259,7 @@ pub fn jpeg_dc(data: &[u8]) {
             to_srgb,
         },
     );
+    let mut outcome = vec![decoded("dc", &dc), decoded("full", &full)];
     if let (Ok(dc), Ok(full)) = (&dc, &full) {
         assert_eq!(
             (dc.image.width(), dc.image.height(), dc.image.layout()),
@@ -214,5 +267,15 @@ pub fn jpeg_dc(data: &[u8]) {
         );
         assert_eq!(dc.orientation, full.orientation);
         assert_eq!(dc.icc_profile, full.icc_profile);
+        if libjpeg_clean() {
+            outcome.push("libjpeg: clean".to_owned());
+            if EXACT_REFERENCE {
+                assert!(dc.image.data() == full.image.data(), "pixels differ");
+                outcome.push("pixels: identical".to_owned());
+            }
+        } else {
+            outcome.push("libjpeg: warns".to_owned());
+        }
     }
+    outcome.join("\n")
 }

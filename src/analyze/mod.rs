@@ -159,6 +159,9 @@ fn asset_path(opts: &AnalyzeOptions, kind: &str, file: &str) -> Option<String> {
 }
 
 fn asset_url(opts: &AnalyzeOptions, path: &str) -> String {
-    let base = opts.base_url.as_deref().unwrap_or(crate::url::DEFAULT_BASE_URL);
+    let base = opts
+        .base_url
+        .as_deref()
+        .unwrap_or(crate::url::DEFAULT_BASE_URL);
     format!("{}/{path}", base.trim_end_matches('/'))
 }

@@ -100,7 +100,7 @@ fn check_size(width: u32, height: u32, frames: u32, limits: &Limits) -> Result<(
         return Err(AnalyzeError::EmptySource { width, height });
     }
     limits
-        .check_source(width, height, frames)
+        .check_source(width, height, u64::from(width) * u64::from(height), frames)
         .map_err(|LimitExceeded { limit, .. }| AnalyzeError::SourceTooLarge {
             width,
             height,

@@ -143,11 +143,33 @@ pub(crate) fn check_metadata(
     )
 }
 
-/// Checks the size and frame facts against the limits. The oriented size is compared with the
-/// width/height limits (it is what every later stage sees); zero sides are corrupt.
+/// The frame areas of a source, from its header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct FramePixels {
+    /// The area of the largest frame: a decoder holds a whole frame before placing it on the
+    /// canvas, so a frame larger than the canvas costs its own area, not the canvas's.
+    pub largest: u64,
+    /// The sum of the frame areas (the area itself for still images).
+    pub total: u64,
+}
+
+impl FramePixels {
+    /// The frame areas of a still image of `width`×`height`.
+    pub(crate) fn still(width: u32, height: u32) -> Self {
+        let area = u64::from(width) * u64::from(height);
+        FramePixels {
+            largest: area,
+            total: area,
+        }
+    }
+}
+
+/// Checks the size and frame facts against the limits, in the order of the [`Limits`] fields.
+/// The oriented size is compared with the width/height limits (it is what every later stage
+/// sees); zero sides are corrupt.
 pub(crate) fn check_source(
     info: &SourceInfo,
-    total_frame_pixels: u64,
+    frame_pixels: FramePixels,
     limits: &Limits,
 ) -> Result<(), CodecError> {
     let f = info.format;
@@ -161,7 +183,7 @@ pub(crate) fn check_source(
         ));
     }
     limits
-        .check_source(info.width, info.height, info.frames)
+        .check_source(info.width, info.height, frame_pixels.largest, info.frames)
         .map_err(
             |LimitExceeded { limit, value, max }| CodecError::LimitExceeded {
                 format: f,
@@ -173,7 +195,7 @@ pub(crate) fn check_source(
     check_limit(
         f,
         LimitKind::MaxTotalFramePixels,
-        total_frame_pixels,
+        frame_pixels.total,
         limits.max_total_frame_pixels,
     )
 }

@@ -218,7 +218,40 @@ mod tests {
         for (img, (tw, th), want) in cases {
             let got = entropy_window(&img, tw, th).unwrap();
             assert_eq!(got, want, "{}x{} → {tw}:{th}", img.width(), img.height());
-            assert_eq!(entropy_window(&img, tw, th).unwrap(), got, "deterministic");
+        }
+    }
+
+    /// Grey `w`×`h`, one LCG step per pixel: `(seed >> 24) % (amp(x, y) + 1)`, so `amp` sets
+    /// the number of grey levels. The same generator as testdata/reference/entropy_window.py.
+    fn textured(w: u32, h: u32, amp: impl Fn(u32, u32) -> u32) -> Image {
+        let mut seed = 7u32;
+        let mut data = Vec::new();
+        for y in 0..h {
+            for x in 0..w {
+                seed = seed.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+                let v = ((seed >> 24) % (amp(x, y) + 1)) as u8;
+                data.extend_from_slice(&[v, v, v]);
+            }
+        }
+        Image::from_vec(w, h, PixelLayout::Rgb8, data).unwrap()
+    }
+
+    #[test]
+    fn textured_images_match_the_reference() {
+        // Expected offsets printed by testdata/reference/entropy_window.py (numpy, written
+        // from the algorithm's description), not by this code.
+        type Amp = fn(u32, u32) -> u32;
+        #[rustfmt::skip]
+        let cases: [(&str, Size, Amp, Size, Size); 5] = [
+            ("ramp_x",    (200, 100), |x, _| x,                                                              (100, 100), (100, 0)),
+            ("two_blobs", (160, 120), |x, _| if x < 50 { 15 } else if (100..130).contains(&x) { 255 } else { 0 }, (120, 120), (10, 0)),
+            ("bands_y",   (64, 256),  |_, y| if (40..90).contains(&y) { 63 } else if (180..200).contains(&y) { 255 } else { 0 }, (64, 128), (0, 72)),
+            ("both_axes", (200, 150), |x, y| if (x as i32 - 140).pow(2) + (y as i32 - 40).pow(2) < 900 { 255 } else { (x + y) % 8 }, (100, 60), (70, 10)),
+            ("diagonal",  (120, 90),  |x, y| if x > y + 40 { 255 } else { 3 },                               (90, 90),  (30, 0)),
+        ];
+        for (name, (w, h), amp, (ww, wh), want) in cases {
+            let img = textured(w, h, amp);
+            assert_eq!(entropy_offset(&img, ww, wh).unwrap(), want, "{name}");
         }
     }
 
@@ -234,13 +267,23 @@ mod tests {
     fn whole_image_and_errors() {
         let img = image(50, 30, |x, y| (x + y) % 3 == 0);
         assert_eq!(entropy_window(&img, 5, 3).unwrap(), (0, 0, 50, 30));
-        assert!(matches!(
+        assert_eq!(
             entropy_window(&img, 0, 3),
-            Err(OpsError::InvalidArgument { .. })
-        ));
-        assert!(matches!(
+            Err(OpsError::InvalidArgument {
+                op: OpKind::Entropy,
+                name: "target size",
+                value: "0x3".into(),
+                expected: "at least 1x1",
+            })
+        );
+        assert_eq!(
             entropy_offset(&img, 51, 30),
-            Err(OpsError::RectOutside { .. })
-        ));
+            Err(OpsError::RectOutside {
+                op: OpKind::Entropy,
+                rect: [0, 0, 51, 30],
+                width: 50,
+                height: 30,
+            })
+        );
     }
 }

@@ -416,7 +416,33 @@ mod tests {
             width: 10.0 - 0.3 + 1e-9,
             height: 10.0,
         };
-        assert!(resize(&src, win, 3, 3, Filter::Lanczos3).is_ok());
+        let out = resize(&src, win, 3, 3, Filter::Lanczos3).unwrap();
+        let inside = SourceWindow {
+            width: 10.0 - (0.1 + 0.2),
+            ..win
+        };
+        let want = resize(&src, inside, 3, 3, Filter::Lanczos3).unwrap();
+        assert_eq!((out.width(), out.height()), (3, 3));
+        assert!(
+            out.data() == want.data(),
+            "{:?} != {:?}",
+            out.data(),
+            want.data()
+        );
+        // A real overshoot (well past float noise) is still refused, naming the window.
+        let past = SourceWindow {
+            width: 10.0 - 0.3 + 1e-3,
+            ..win
+        };
+        assert_eq!(
+            resize(&src, past, 3, 3, Filter::Lanczos3).unwrap_err(),
+            OpsError::WindowOutside {
+                op: OpKind::Resize,
+                window: [past.left, past.top, past.width, past.height],
+                width: 10,
+                height: 10,
+            }
+        );
     }
 
     #[test]

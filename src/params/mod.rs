@@ -22,8 +22,8 @@ pub(crate) mod spec;
 mod types;
 
 pub use error::ParamError;
-pub use query::encode_component;
 pub(crate) use query::decode_component;
+pub use query::encode_component;
 // The public path is `pixform::TransformSpec`; inside the crate it sits with its parameters.
 pub(crate) use spec::TransformSpec;
 pub use types::*;

@@ -6,7 +6,10 @@ use crate::Limits;
 /// Splits `query` (with or without a leading `?`) on `&`, and percent-decodes keys and values
 /// (`+` is a space). Empty segments (`a=1&&b=2`, a trailing `&`) are skipped; a segment without
 /// `=` has an empty value. Invalid escapes and invalid UTF-8 are errors, never U+FFFD.
-pub(super) fn split_query(query: &str, limits: &Limits) -> Result<Vec<(String, String)>, ParamError> {
+pub(super) fn split_query(
+    query: &str,
+    limits: &Limits,
+) -> Result<Vec<(String, String)>, ParamError> {
     if query.len() > limits.max_query_bytes {
         return Err(ParamError::QueryTooLong {
             len: query.len(),

@@ -6,8 +6,8 @@
 mod execute;
 mod workspace;
 
-pub use execute::{render, Rendered};
 pub(crate) use execute::render_with;
+pub use execute::{render, Rendered};
 pub(crate) use workspace::Workspace;
 
 /// The planning facts of a probed source: the execute layer knows both sides.

@@ -280,7 +280,7 @@ pub fn plan(
         });
     }
     limits
-        .check_source(sw, sh, source.frames)
+        .check_source(sw, sh, u64::from(sw) * u64::from(sh), source.frames)
         .map_err(|LimitExceeded { limit, .. }| PlanError::SourceTooLarge {
             width: sw,
             height: sh,

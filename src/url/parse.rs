@@ -345,18 +345,40 @@ mod tests {
 
     #[test]
     fn non_image_urls_are_rejected() {
-        let cases = [
-            "cdn.sanity.io/images/p/d/x-1x1.png",
-            "https://cdn.sanity.io/files/p/d/abc.pdf",
-            "https://cdn.sanity.io/images/p/d",
-            "https://cdn.sanity.io/images/p/d/abc-1x1.png",
-            "https://cdn.sanity.io/images/p/d/Tb9Ew8CXIwaY6R1kjMvI0uRR-0x1.png",
-            "https:///images/p/d/x",
-            "https://cdn.sanity.io/images/p/d/Tb9Ew8CXIwaY6R1kjMvI0uRR-1x1.png?w=0",
+        use crate::asset::AssetError;
+        use crate::params::ParamError;
+        let invalid_url = |url: &str, reason: &str| UrlError::InvalidUrl {
+            url: url.to_owned(),
+            reason: reason.to_owned(),
+        };
+        let not_image = |path: &str| UrlError::NotAnImagePath {
+            path: path.to_owned(),
+        };
+        const ID: &str = "https://cdn.sanity.io/images/p/d/Tb9Ew8CXIwaY6R1kjMvI0uRR";
+        #[rustfmt::skip]
+        let cases: &[(&str, UrlError)] = &[
+            ("cdn.sanity.io/images/p/d/x-1x1.png", invalid_url("cdn.sanity.io/images/p/d/x-1x1.png", "expected scheme://host/path")),
+            ("https:///images/p/d/x", invalid_url("https:///images/p/d/x", "missing host")),
+            ("ht tp://h/images/p/d/x", invalid_url("ht tp://h/images/p/d/x", "bad scheme")),
+            ("https://cdn.sanity.io/files/p/d/abc.pdf", not_image("/files/p/d/abc.pdf")),
+            ("https://cdn.sanity.io/images/p/d", not_image("/images/p/d")),
+            ("https://cdn.sanity.io/images/p//d/x-1x1.png", not_image("/images/p//d/x-1x1.png")),
+            ("https://cdn.sanity.io/images/p/d/abc-1x1.png", UrlError::InvalidAsset(AssetError::InvalidName { name: "abc".into() })),
+            (&format!("{ID}-0x1.png"), UrlError::InvalidAsset(AssetError::InvalidDimension { side: "width", value: "0".into() })),
+            (&format!("{ID}-20x030.png"), UrlError::InvalidAsset(AssetError::InvalidDimension { side: "height", value: "030".into() })),
+            (&format!("{ID}-20x30.PNG"), UrlError::InvalidAsset(AssetError::InvalidExtension { extension: "PNG".into() })),
+            (&format!("{ID}-20x30.png?w=0"), UrlError::InvalidQuery(ParamError::InvalidValue { key: "w", value: "0".into(), expected: "an integer 1–8192".into() })),
+            (&format!("{ID}-20x30.png?sharp=1&sharpen=2"), UrlError::InvalidQuery(ParamError::Duplicate { key: "sharp" })),
+            (&format!("{ID}-20x30.png?expiry=1&expiry=2"), UrlError::DuplicateSigningParam { name: "expiry" }),
         ];
-        for url in cases {
-            assert!(parse_image_url(url).is_err(), "{url}");
+        for (url, want) in cases {
+            assert_eq!(parse_image_url(url).err().as_ref(), Some(want), "{url}");
         }
+        let bad_utf8 = parse_image_url(&format!("{ID}-20x30.png?w=%FF"));
+        assert!(
+            matches!(&bad_utf8, Err(UrlError::InvalidQuery(ParamError::Encoding { raw, .. })) if raw == "%FF"),
+            "{bad_utf8:?}"
+        );
     }
 
     #[test]

@@ -328,23 +328,33 @@ mod tests {
 
     #[test]
     fn unresolvable_and_throwing_sources_are_errors() {
-        let bad = [
-            json!(""),
-            json!(null),
-            json!(0),
-            json!(true),
-            json!({}),
-            json!({"asset": "x"}),
-            json!({"asset": null}),
-            json!({"asset": {"_ref": 5}}),
-            json!({"asset": {}}),
-            json!({"_upload": 1, "asset": {"x": 1}}),
-            json!([]),
+        let unresolvable = |shown: &str| UrlError::UnresolvableSource {
+            source: shown.to_owned(),
+        };
+        let malformed = |reference: &str| UrlError::MalformedAssetRef {
+            reference: reference.to_owned(),
+            example: "image-Tb9Ew8CXIwaY6R1kjMvI0uRR-2000x3000-jpg",
+        };
+        // As the client: falsy and unusable sources cannot be resolved, a null `asset` or a
+        // non-string `_ref` is a TypeError, and an object asset without a reference gives ''.
+        #[rustfmt::skip]
+        let bad: [(Value, UrlError); 11] = [
+            (json!(""), unresolvable(r#""""#)),
+            (json!(null), unresolvable("null")),
+            (json!(0), unresolvable("0")),
+            (json!(true), unresolvable("true")),
+            (json!({}), unresolvable("{}")),
+            (json!({"asset": "x"}), unresolvable(r#"{"asset":"x"}"#)),
+            (json!({"asset": null}), UrlError::InvalidSourceValue { field: "asset", found: "null".into() }),
+            (json!({"asset": {"_ref": 5}}), UrlError::InvalidSourceValue { field: "asset._ref", found: "5".into() }),
+            (json!({"asset": {}}), malformed("")),
+            (json!({"_upload": 1, "asset": {"x": 1}}), malformed("")),
+            (json!([]), unresolvable("[]")),
         ];
-        for s in bad {
-            assert!(resolve(Some(&s)).is_err(), "{s}");
+        for (s, want) in bad {
+            assert_eq!(resolve(Some(&s)), Err(want), "{s}");
         }
-        assert!(resolve(None).is_err());
+        assert_eq!(resolve(None), Err(unresolvable("undefined")));
         assert_eq!(
             resolve(Some(&json!({"_upload": {}}))),
             Ok(Resolved::InProgressUpload)

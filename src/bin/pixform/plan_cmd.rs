@@ -3,8 +3,8 @@
 //! for a source with these facts and the same `--accept`.
 
 use clap::Args;
-use pixform::plan::{plan, PlanOptions, SourceFacts};
 use pixform::accepted_formats;
+use pixform::plan::{plan, PlanOptions, SourceFacts};
 use pixform::{ImageFormat, Limits, TransformSpec};
 
 /// Arguments of `pixform plan`.

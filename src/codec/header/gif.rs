@@ -5,7 +5,7 @@ use crate::format::ImageFormat;
 
 use super::super::bytes::{byte, le_u16};
 use super::super::error::CodecError;
-use super::super::info::{ColorModel, SourceInfo};
+use super::super::info::{ColorModel, FramePixels, SourceInfo};
 use super::Header;
 
 const F: ImageFormat = ImageFormat::Gif;
@@ -55,6 +55,7 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
     let mut pos = 13 + color_table_len(flags);
     let mut frames = 0u32;
     let mut total = 0u64;
+    let mut largest = 0u64;
     let mut first: Option<FirstFrame> = None;
     let mut transparent_pending = false;
     loop {
@@ -79,7 +80,9 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
                 let (left, top, width, height) = (field(1)?, field(3)?, field(5)?, field(7)?);
                 let packed = byte(bytes, pos + 9).ok_or_else(|| truncated("image descriptor"))?;
                 frames = frames.saturating_add(1);
-                total = total.saturating_add(u64::from(width) * u64::from(height));
+                let area = u64::from(width) * u64::from(height);
+                total = total.saturating_add(area);
+                largest = largest.max(area);
                 if first.is_none() {
                     first = Some(FirstFrame {
                         left,
@@ -121,7 +124,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
     info.has_alpha = first.transparent || !covers;
     Ok(Header {
         info,
-        total_frame_pixels: total.max(u64::from(w) * u64::from(h)),
+        frame_pixels: FramePixels {
+            largest,
+            total: total.max(u64::from(w) * u64::from(h)),
+        },
         adobe_transform: None,
         scan_offset: 0,
     })

@@ -8,7 +8,7 @@ use super::super::bytes::{be_u16, byte, slice};
 use super::super::error::CodecError;
 use super::super::exif::orientation_from_exif;
 use super::super::info::{check_metadata, ColorModel, SourceInfo};
-use super::{area, Header};
+use super::{still, Header};
 
 const F: ImageFormat = ImageFormat::Jpeg;
 
@@ -58,6 +58,11 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             .ok_or_else(|| CodecError::corrupt(F, format!("segment length {len}")))?;
         let payload = slice(bytes, pos + 2, payload_len).ok_or_else(|| truncated("segment"))?;
         match marker {
+            // A second frame header makes a hierarchical file; taking either frame's size would
+            // let the other one, unchecked, size the decoder's buffers.
+            0xC0..=0xC2 if frame.is_some() => {
+                return Err(CodecError::unsupported(F, "hierarchical JPEG"));
+            }
             0xC0..=0xC2 => frame = Some(read_frame(payload, marker == 0xC2)?),
             0xC3 | 0xC5..=0xC7 | 0xC9..=0xCB | 0xCD..=0xCF => {
                 let kind = match marker {
@@ -103,10 +108,9 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             format!("{}-bit samples", frame.precision),
         ));
     }
-    let total_frame_pixels = area(&info);
     Ok(Header {
+        frame_pixels: still(&info),
         info,
-        total_frame_pixels,
         adobe_transform,
         scan_offset,
     })

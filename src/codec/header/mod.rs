@@ -10,15 +10,15 @@ use crate::format::ImageFormat;
 use crate::limits::Limits;
 
 use super::error::CodecError;
-use super::info::{check_input_size, check_source, SourceInfo};
+use super::info::{check_input_size, check_source, FramePixels, SourceInfo};
 
 /// The header facts plus what the decoders need beyond [`SourceInfo`].
 #[derive(Debug, Clone)]
 pub(crate) struct Header {
     /// The public facts.
     pub info: SourceInfo,
-    /// Sum of the frame areas (equals the area for still images).
-    pub total_frame_pixels: u64,
+    /// The largest frame area and the sum of the frame areas (both the area for still images).
+    pub frame_pixels: FramePixels,
     /// The transform byte of a JPEG's Adobe APP14 segment, when there is one.
     pub adobe_transform: Option<u8>,
     /// Offset of a JPEG's first start-of-scan marker (0 for other formats).
@@ -55,11 +55,11 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Codec
         ImageFormat::Webp => webp::read(bytes, limits)?,
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };
-    check_source(&header.info, header.total_frame_pixels, limits)?;
+    check_source(&header.info, header.frame_pixels, limits)?;
     Ok(header)
 }
 
-/// The area of a still image, as the total frame pixels of its header.
-fn area(info: &SourceInfo) -> u64 {
-    u64::from(info.stored_width) * u64::from(info.stored_height)
+/// The frame areas of a still image.
+fn still(info: &SourceInfo) -> FramePixels {
+    FramePixels::still(info.stored_width, info.stored_height)
 }

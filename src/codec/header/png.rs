@@ -6,7 +6,7 @@ use crate::limits::Limits;
 use super::super::bytes::{be_u32, byte, slice};
 use super::super::error::CodecError;
 use super::super::exif::orientation_from_exif;
-use super::super::info::{check_metadata, ColorModel, SourceInfo};
+use super::super::info::{check_metadata, ColorModel, FramePixels, SourceInfo};
 use super::Header;
 
 const F: ImageFormat = ImageFormat::Png;
@@ -58,11 +58,14 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         info.has_alpha = true;
     }
     // APNG frames all fit inside the canvas, so frames × area bounds their total.
-    let total_frame_pixels = u64::from(info.frames)
-        .saturating_mul(u64::from(info.stored_width) * u64::from(info.stored_height));
+    let area = u64::from(info.stored_width) * u64::from(info.stored_height);
+    let frame_pixels = FramePixels {
+        largest: area,
+        total: u64::from(info.frames).saturating_mul(area),
+    };
     Ok(Header {
         info,
-        total_frame_pixels,
+        frame_pixels,
         adobe_transform: None,
         scan_offset: 0,
     })

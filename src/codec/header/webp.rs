@@ -6,7 +6,7 @@ use crate::limits::Limits;
 use super::super::bytes::{byte, le_u16, le_u24, le_u32, slice};
 use super::super::error::CodecError;
 use super::super::exif::orientation_from_exif;
-use super::super::info::{check_metadata, ColorModel, SourceInfo};
+use super::super::info::{check_metadata, ColorModel, FramePixels, SourceInfo};
 use super::Header;
 
 const F: ImageFormat = ImageFormat::Webp;
@@ -62,10 +62,9 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             let (w, h) = vp8_size(first.data)?;
             info = SourceInfo::new(F, w, h);
             info.color_model = ColorModel::YCbCr;
-            let total = u64::from(w) * u64::from(h);
             return Ok(Header {
                 info,
-                total_frame_pixels: total,
+                frame_pixels: FramePixels::still(w, h),
                 adobe_transform: None,
                 scan_offset: 0,
             });
@@ -79,10 +78,9 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             } else {
                 ColorModel::Rgb
             };
-            let total = u64::from(w) * u64::from(h);
             return Ok(Header {
                 info,
-                total_frame_pixels: total,
+                frame_pixels: FramePixels::still(w, h),
                 adobe_transform: None,
                 scan_offset: 0,
             });
@@ -103,6 +101,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
     }
     let mut frames = 0u32;
     let mut total = 0u64;
+    let mut largest = 0u64;
     let mut lossless = false;
     while pos < bytes.len() {
         let (chunk, next) = chunk_at(bytes, pos)?;
@@ -118,10 +117,31 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             b"ANMF" => {
                 let fw = le_u24(chunk.data, 6).ok_or_else(|| truncated("ANMF"))? + 1;
                 let fh = le_u24(chunk.data, 9).ok_or_else(|| truncated("ANMF"))? + 1;
+                let area = u64::from(fw) * u64::from(fh);
                 frames = frames.saturating_add(1);
-                total = total.saturating_add(u64::from(fw) * u64::from(fh));
+                total = total.saturating_add(area);
+                largest = largest.max(area);
             }
-            b"VP8L" => lossless = true,
+            // The still image's bitstream: a size other than the canvas's is an error for
+            // decoders (libwebp's too), and it would size their buffers, so it is checked here.
+            b"VP8L" | b"VP8 " => {
+                let (w, h) = if chunk.fourcc == b"VP8L" {
+                    lossless = true;
+                    let (w, h, _) = vp8l_size(chunk.data)?;
+                    (w, h)
+                } else {
+                    vp8_size(chunk.data)?
+                };
+                if (w, h) != (info.stored_width, info.stored_height) {
+                    return Err(CodecError::corrupt(
+                        F,
+                        format!(
+                            "the bitstream is {w}x{h}, the VP8X canvas {}x{}",
+                            info.stored_width, info.stored_height
+                        ),
+                    ));
+                }
+            }
             _ => {}
         }
         pos = next;
@@ -133,7 +153,10 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         (false, _) => ColorModel::YCbCr,
     };
     Ok(Header {
-        total_frame_pixels: total.max(u64::from(info.stored_width) * u64::from(info.stored_height)),
+        frame_pixels: FramePixels {
+            largest,
+            total: total.max(u64::from(info.stored_width) * u64::from(info.stored_height)),
+        },
         info,
         adobe_transform: None,
         scan_offset: 0,
