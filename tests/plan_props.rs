@@ -378,7 +378,10 @@ fn plan_limits_name_the_first_limit_exceeded() {
         .unwrap_or_else(|e| panic!("{e}"));
     let reached = reached.into_inner();
     for (name, n) in names.iter().zip(reached) {
-        assert!(n >= 100, "{name} reached {n} times of 4000: {reached:?}");
+        // Each outcome is drawn about 100–800 times per run (random seed); 25 is several
+        // standard deviations below the rarest, so the bound fails only when a branch
+        // becomes unreachable.
+        assert!(n >= 25, "{name} reached {n} times of 4000: {reached:?}");
     }
 }
 
