@@ -10,7 +10,7 @@
 
 use std::time::Instant;
 
-#[path = "common/corpus.rs"]
+#[path = "../benches/common/mod.rs"]
 mod corpus;
 
 use pixform::codec::{decode, decode_dc_only, scan_script, DecodeOptions, ScanSummary};
@@ -46,7 +46,7 @@ fn median_ms(mut f: impl FnMut()) -> f64 {
 fn main() {
     let mut files: Vec<String> = std::env::args().skip(1).collect();
     if files.is_empty() {
-        let dir = corpus::dir();
+        let dir = corpus::corpus_dir();
         let mut found: Vec<String> = std::fs::read_dir(&dir)
             .unwrap_or_else(|e| panic!("corpus {}: {e}", dir.display()))
             .filter_map(|e| e.ok()?.file_name().into_string().ok())

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-#[path = "common/corpus.rs"]
+#[path = "../benches/common/mod.rs"]
 mod corpus;
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -14,7 +14,7 @@ fn median(mut v: Vec<f64>) -> f64 {
 
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
-        corpus::file("j5-bridge-4352x2448-q90-422-baseline.jpg")
+        corpus::corpus_path("j5-bridge-4352x2448-q90-422-baseline.jpg")
             .display()
             .to_string()
     });

@@ -13,7 +13,7 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-#[path = "common/corpus.rs"]
+#[path = "../benches/common/mod.rs"]
 mod corpus;
 
 use pixform::{transform, TransformOptions, TransformSpec};
@@ -39,7 +39,7 @@ fn cpu_ms() -> f64 {
 
 fn main() {
     let mut passes = 7usize;
-    let mut corpus = corpus::dir();
+    let mut corpus = corpus::corpus_dir();
     let mut chosen = Vec::new();
     let mut per_file = false;
     let mut args = std::env::args().skip(1);

@@ -4,12 +4,12 @@
 
 use std::time::Instant;
 
-#[path = "common/corpus.rs"]
+#[path = "../benches/common/mod.rs"]
 mod corpus;
 
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
-        corpus::file("j5-bridge-4352x2448-q90-422-baseline.jpg")
+        corpus::corpus_path("j5-bridge-4352x2448-q90-422-baseline.jpg")
             .display()
             .to_string()
     });

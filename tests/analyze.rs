@@ -1,5 +1,8 @@
 //! Asset documents of synthesized images and files, checked field by field.
 
+#[path = "../benches/common/mod.rs"]
+mod corpus;
+
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
@@ -14,21 +17,6 @@ use sha1::{Digest, Sha1};
 const TWO_COLOUR_PNG: &[u8] = include_bytes!("../testdata/two-colour-48x32.png");
 /// `sha1sum testdata/two-colour-48x32.png`.
 const TWO_COLOUR_SHA1: &str = "f1a33adda78736f42024bed36f2126188d90ee3f";
-/// A file of the bench corpus: `PIXFORM_CORPUS` when set, else `benches/corpus` in the
-/// repository. A missing file fails the test with its path.
-fn corpus_file(name: &str) -> Vec<u8> {
-    let dir = std::env::var_os("PIXFORM_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/corpus"));
-    let path = dir.join(name);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "corpus file {} missing ({e}); the corpus is benches/corpus, or PIXFORM_CORPUS",
-            path.display()
-        )
-    })
-}
-
 fn sha1_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha1::digest(bytes))
 }
@@ -456,7 +444,7 @@ fn exif_rotated_jpeg_reports_the_oriented_size() {
 
 #[test]
 fn corpus_jpeg_with_orientation_6() {
-    let bytes = corpus_file("j7-aitzgorri-orient6-2056x3088-baseline.jpg");
+    let bytes = corpus::corpus_file("j7-aitzgorri-orient6-2056x3088-baseline.jpg");
     let doc = image_doc(&bytes, &AnalyzeOptions::default());
     let sha1 = sha1_hex(&bytes);
     assert_eq!(doc.id, format!("image-{sha1}-3088x2056-jpg"));

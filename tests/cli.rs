@@ -1,5 +1,8 @@
 //! The `pixform` binary as a shell user meets it: closed pipes, file types, plan vs output.
 
+#[path = "../benches/common/mod.rs"]
+mod corpus;
+
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
@@ -171,8 +174,7 @@ fn output_facts(path: &std::path::Path) -> (String, u64, u64, bool) {
     )
 }
 
-/// The inputs of the plan/transform agreement: every fixture, and the bench corpus when it
-/// is present (`PIXFORM_CORPUS`, else `../shared/bench-corpus` beside the repository).
+/// The inputs of the plan/transform agreement: every fixture and every bench-corpus image.
 fn sources() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -180,22 +182,7 @@ fn sources() -> Vec<PathBuf> {
         .map(|e| e.expect("directory entry").path())
         .collect();
     assert!(files.len() >= 10, "fixtures missing in {}", dir.display());
-    let corpus = std::env::var_os("PIXFORM_CORPUS").map_or_else(
-        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/bench-corpus"),
-        PathBuf::from,
-    );
-    if let Ok(entries) = std::fs::read_dir(&corpus) {
-        files.extend(
-            entries
-                .map(|e| e.expect("directory entry").path())
-                .filter(|p| {
-                    matches!(
-                        p.extension().and_then(|e| e.to_str()),
-                        Some("jpg" | "png" | "webp")
-                    )
-                }),
-        );
-    }
+    files.extend(corpus::corpus_paths());
     files.sort();
     files
 }

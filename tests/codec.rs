@@ -4,6 +4,9 @@
 // Table-driven cases are tuples of the case data; naming each tuple type would not help.
 #![allow(clippy::type_complexity)]
 
+#[path = "../benches/common/mod.rs"]
+mod corpus;
+
 use std::borrow::Cow;
 
 use pixform::codec::{
@@ -852,26 +855,11 @@ fn scaled_jpeg_keeps_the_picture() {
     assert_close(&d.image, &want, 2.0, 12, "1/4 scale");
 }
 
-/// A file of the bench corpus: `PIXFORM_CORPUS` when set, else `benches/corpus` in the
-/// repository. A missing file fails the test with its path.
-fn corpus_file(name: &str) -> Vec<u8> {
-    let dir = std::env::var_os("PIXFORM_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/corpus"));
-    let path = dir.join(name);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "corpus file {} missing ({e}); the corpus is benches/corpus, or PIXFORM_CORPUS",
-            path.display()
-        )
-    })
-}
-
 /// j7 (benches/corpus/LICENSES.md): stored 2056×3088 with EXIF Orientation=6, displayed
 /// 3088×2056.
 #[test]
 fn corpus_orientation_6_probe() {
-    let bytes = corpus_file("j7-aitzgorri-orient6-2056x3088-baseline.jpg");
+    let bytes = corpus::corpus_file("j7-aitzgorri-orient6-2056x3088-baseline.jpg");
     let info = probe(&bytes, &Limits::default()).unwrap();
     assert_eq!(
         (

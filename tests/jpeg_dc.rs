@@ -8,7 +8,10 @@
 //! channel. The mean absolute difference is printed for every case. Also: EXIF orientation and
 //! ICC profiles reported as the full decode reports them, and malformed input as typed errors.
 
-use std::path::{Path, PathBuf};
+#[path = "../benches/common/mod.rs"]
+mod corpus;
+
+use std::path::Path;
 
 use jpeg_encoder::{ColorType, Encoder, SamplingFactor};
 use pixform::codec::{decode_dc, decode_dc_only, probe, scan_script, CodecError, ScanSummary};
@@ -142,13 +145,6 @@ fn synthesized_files_match_the_scaled_decode() {
     }
 }
 
-/// The bench corpus: `PIXFORM_CORPUS` when set, else `benches/corpus` in the repository.
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("PIXFORM_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/corpus"))
-}
-
 /// The eight corpus JPEGs (benches/corpus/LICENSES.md): baseline and progressive, 4:2:0 and
 /// 4:2:2, two with EXIF orientation.
 const CORPUS_JPEGS: [&str; 8] = [
@@ -164,15 +160,8 @@ const CORPUS_JPEGS: [&str; 8] = [
 
 #[test]
 fn corpus_files_match_the_scaled_decode() {
-    let dir = corpus_dir();
     for name in CORPUS_JPEGS {
-        let path = dir.join(name);
-        let bytes = std::fs::read(&path).unwrap_or_else(|e| {
-            panic!(
-                "corpus file {} missing ({e}); the corpus is benches/corpus, or PIXFORM_CORPUS",
-                path.display()
-            )
-        });
+        let bytes = corpus::corpus_file(name);
         let (max, _) = compare(&bytes, name);
         assert!(i32::from(max) <= TOLERANCE, "{name}: max diff {max}");
     }

@@ -204,27 +204,6 @@ fn limit_name(limit: &LimitKind) -> &'static str {
     limit.name()
 }
 
-/// The [`LimitKind`] whose [`Limits`] field is `name` (the tables spell limits as fields).
-fn kind(name: &str) -> LimitKind {
-    use LimitKind::*;
-    [
-        MaxInputBytes,
-        MaxSourceWidth,
-        MaxSourceHeight,
-        MaxSourcePixels,
-        MaxOutputSide,
-        MaxOutputPixels,
-        MaxFrames,
-        MaxTotalFramePixels,
-        MaxQueryBytes,
-        MaxParams,
-        MaxMetadataBytes,
-    ]
-    .into_iter()
-    .find(|k| k.name() == name)
-    .unwrap_or_else(|| panic!("no limit named {name}"))
-}
-
 /// Limits that never bind (output sides are still capped at `u32::MAX - 1` by `plan`).
 fn unbounded() -> Limits {
     let mut limits = Limits::none();
@@ -247,13 +226,13 @@ fn expected_plan(
         limit,
     };
     if sw > limits.max_source_width {
-        return Err(source(kind("max_source_width")));
+        return Err(source(LimitKind::MaxSourceWidth));
     }
     if sh > limits.max_source_height {
-        return Err(source(kind("max_source_height")));
+        return Err(source(LimitKind::MaxSourceHeight));
     }
     if u64::from(sw) * u64::from(sh) > limits.max_source_pixels {
-        return Err(source(kind("max_source_pixels")));
+        return Err(source(LimitKind::MaxSourcePixels));
     }
     let free = plan(facts, spec, &unbounded().into())?;
     let (w, h) = (u64::from(free.width), u64::from(free.height));
@@ -265,10 +244,10 @@ fn expected_plan(
     };
     let side = u64::from(limits.max_output_side);
     if w.max(h) > side {
-        return Err(output(kind("max_output_side"), side));
+        return Err(output(LimitKind::MaxOutputSide, side));
     }
     if w * h > limits.max_output_pixels {
-        return Err(output(kind("max_output_pixels"), limits.max_output_pixels));
+        return Err(output(LimitKind::MaxOutputPixels, limits.max_output_pixels));
     }
     Ok(free)
 }

@@ -70,27 +70,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// The [`LimitKind`] whose [`Limits`] field is `name` (the tables spell limits as fields).
-fn kind(name: &str) -> LimitKind {
-    use LimitKind::*;
-    [
-        MaxInputBytes,
-        MaxSourceWidth,
-        MaxSourceHeight,
-        MaxSourcePixels,
-        MaxOutputSide,
-        MaxOutputPixels,
-        MaxFrames,
-        MaxTotalFramePixels,
-        MaxQueryBytes,
-        MaxParams,
-        MaxMetadataBytes,
-    ]
-    .into_iter()
-    .find(|k| k.name() == name)
-    .unwrap_or_else(|| panic!("no limit named {name}"))
-}
-
 /// The allocations and allocated bytes of one parse, and its result.
 fn counted_parse(query: &str, limits: &Limits) -> (u64, u64, Result<TransformSpec, ParamError>) {
     let (n0, b0) = (ALLOCATIONS.with(Cell::get), BYTES.with(Cell::get));
@@ -516,13 +495,13 @@ fn extreme_sources_plan_without_overflow() {
     let output = |width, height, limit, max| PlanError::OutputTooLarge {
         width,
         height,
-        limit: kind(limit),
+        limit,
         max,
     };
     let source = |width, height, limit| PlanError::SourceTooLarge {
         width,
         height,
-        limit: kind(limit),
+        limit,
     };
     let mut unbounded = Limits::none();
     unbounded.max_output_side = u32::MAX;
@@ -534,7 +513,7 @@ fn extreme_sources_plan_without_overflow() {
             Err(output(
                 u64::from(max),
                 u64::from(max),
-                "max_output_side",
+                LimitKind::MaxOutputSide,
                 8192,
             )),
         ),
@@ -543,7 +522,7 @@ fn extreme_sources_plan_without_overflow() {
             (max, 1),
             "h=8192",
             &Limits::none(),
-            Err(output(u64::from(max), 8192, "max_output_side", 8192)),
+            Err(output(u64::from(max), 8192, LimitKind::MaxOutputSide, 8192)),
         ),
         (
             (max, 1),
@@ -567,13 +546,13 @@ fn extreme_sources_plan_without_overflow() {
             (max, 1),
             "w=8192&h=8192&fit=fill&pad=2000&dpr=3",
             &Limits::none(),
-            Err(output(24576, 24576, "max_output_side", 8192)),
+            Err(output(24576, 24576, LimitKind::MaxOutputSide, 8192)),
         ),
         (
             (max, max),
             "",
             &Limits::default(),
-            Err(source(max, max, "max_source_width")),
+            Err(source(max, max, LimitKind::MaxSourceWidth)),
         ),
         (
             (0, 5),
@@ -603,7 +582,7 @@ fn extreme_sources_plan_without_overflow() {
             (1, 1),
             "w=8192&dpr=1.0002",
             &Limits::default(),
-            Err(output(8194, 8194, "max_output_side", 8192)),
+            Err(output(8194, 8194, LimitKind::MaxOutputSide, 8192)),
         ),
         (
             (1, 1),
@@ -616,7 +595,7 @@ fn extreme_sources_plan_without_overflow() {
             // The box (3 px) less 2·pad leaves the 1-px minimum; plus 2·6000 px of padding.
             "pad=2000&w=1&dpr=3",
             &Limits::default(),
-            Err(output(12001, 12001, "max_output_side", 8192)),
+            Err(output(12001, 12001, LimitKind::MaxOutputSide, 8192)),
         ),
         // Saturated sizes are never reported as valid, whatever the limits.
         (
@@ -626,7 +605,7 @@ fn extreme_sources_plan_without_overflow() {
             Err(output(
                 u64::from(max),
                 8192,
-                "max_output_side",
+                LimitKind::MaxOutputSide,
                 u64::from(max - 1),
             )),
         ),
@@ -637,7 +616,7 @@ fn extreme_sources_plan_without_overflow() {
             Err(output(
                 8192,
                 u64::from(max),
-                "max_output_side",
+                LimitKind::MaxOutputSide,
                 u64::from(max - 1),
             )),
         ),

@@ -1,20 +1,39 @@
-//! The bench corpus, shared by the benchmark targets.
+//! The bench corpus (`benches/corpus`, licences in its LICENSES.md), found the same way by
+//! the benchmarks, the timing examples and the tests that read it: `PIXFORM_CORPUS` when set,
+//! else `benches/corpus` in the repository. Missing data stops the run with the path it
+//! looked for, never a silent pass over nothing.
 
-// Each bench target compiles this module and uses only part of it.
+// Each target that includes this module uses only part of it.
 #![allow(dead_code)]
 
 use std::path::PathBuf;
 
-/// The corpus directory: `PIXFORM_CORPUS` when set, else `benches/corpus` in the repository.
+/// The corpus directory.
 pub fn corpus_dir() -> PathBuf {
     std::env::var_os("PIXFORM_CORPUS")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("benches/corpus"))
 }
 
-/// `(file name, bytes)` of every JPEG, PNG and WebP in the corpus, sorted by name. A missing or
-/// empty corpus stops the run: benchmarks over nothing would report nothing without saying so.
-pub fn corpus() -> Vec<(String, Vec<u8>)> {
+/// The path of one corpus file, checked to exist.
+pub fn corpus_path(name: &str) -> PathBuf {
+    let path = corpus_dir().join(name);
+    assert!(
+        path.is_file(),
+        "bench corpus file {} missing; set PIXFORM_CORPUS to the corpus directory",
+        path.display()
+    );
+    path
+}
+
+/// The bytes of one corpus file.
+pub fn corpus_file(name: &str) -> Vec<u8> {
+    let path = corpus_path(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
+}
+
+/// The paths of every JPEG, PNG and WebP in the corpus, sorted by name; at least one.
+pub fn corpus_paths() -> Vec<PathBuf> {
     let dir = corpus_dir();
     let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| {
         panic!(
@@ -22,41 +41,40 @@ pub fn corpus() -> Vec<(String, Vec<u8>)> {
             dir.display()
         )
     });
-    let mut files: Vec<(String, Vec<u8>)> = entries
+    let mut paths: Vec<PathBuf> = entries
         .map(|e| {
-            let path = e
-                .unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
-                .path();
+            e.unwrap_or_else(|e| panic!("listing {}: {e}", dir.display()))
+                .path()
+        })
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("jpg" | "png" | "webp")
+            )
+        })
+        .collect();
+    assert!(
+        !paths.is_empty(),
+        "no JPEG, PNG or WebP in bench corpus {}",
+        dir.display()
+    );
+    paths.sort();
+    paths
+}
+
+/// `(file name, bytes)` of every JPEG, PNG and WebP in the corpus, sorted by name.
+pub fn corpus() -> Vec<(String, Vec<u8>)> {
+    corpus_paths()
+        .into_iter()
+        .map(|path| {
             let name = path
                 .file_name()
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
                 .to_owned();
-            (name, path)
-        })
-        .filter(|(name, _)| matches!(name.rsplit('.').next(), Some("jpg" | "png" | "webp")))
-        .map(|(name, path)| {
             let bytes =
                 std::fs::read(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
             (name, bytes)
         })
-        .collect();
-    assert!(
-        !files.is_empty(),
-        "no JPEG, PNG or WebP in bench corpus {}",
-        dir.display()
-    );
-    files.sort();
-    files
-}
-
-/// The bytes of one corpus file; a missing file stops the run with its path.
-pub fn corpus_file(name: &str) -> Vec<u8> {
-    let path = corpus_dir().join(name);
-    std::fs::read(&path).unwrap_or_else(|e| {
-        panic!(
-            "bench corpus file {} unreadable ({e}); set PIXFORM_CORPUS to the corpus directory",
-            path.display()
-        )
-    })
+        .collect()
 }
