@@ -173,3 +173,47 @@ fn a_bad_query_writes_nothing() {
         "no output directory for a query that does not parse"
     );
 }
+
+/// A copy of a fixture under another name, in a directory of its own for this test.
+fn renamed(test: &str, fixture_name: &str, name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("cli_batch-{test}-in"));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let path = dir.join(name);
+    std::fs::copy(fixture(fixture_name), &path).unwrap_or_else(|e| panic!("{name}: {e}"));
+    path
+}
+
+#[test]
+fn dotted_stems_keep_every_part_and_gain_the_extension() {
+    let dir = out_dir("dotted");
+    let inputs = vec![
+        renamed("dotted", "picos-240x160-baseline.jpg", "picos.v2.jpg"),
+        renamed("dotted", "fig-240x160-rgb.png", "fig.final.png"),
+    ];
+    let out = pixform(&inputs, "w=60&fm=webp", &dir);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(listing(&dir), ["fig.final.webp", "picos.v2.webp"]);
+    assert_eq!(decoded_size(&dir.join("picos.v2.webp")), (60, 40));
+}
+
+#[test]
+fn two_inputs_with_one_stem_stop_the_batch_before_it_writes() {
+    let dir = out_dir("same-stem");
+    let inputs = vec![
+        fixture("picos-240x160-baseline.jpg"),
+        renamed(
+            "same-stem",
+            "fig-240x160-rgb.png",
+            "picos-240x160-baseline.png",
+        ),
+    ];
+    let out = pixform(&inputs, "w=60&fm=webp", &dir);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("picos-240x160-baseline.jpg and ")
+            && stderr.contains("picos-240x160-baseline.png would both be written as"),
+        "the error names both inputs: {stderr}"
+    );
+    assert!(!dir.exists(), "nothing written: {:?}", listing(&dir));
+}

@@ -33,7 +33,20 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
     if !batch {
         let input = Path::new(&inputs[0]);
         let mut transformer = Transformer::new(options);
-        return transform_file(input, &args.output, &spec, &mut transformer).map(|_| ());
+        let target = Target::File(&args.output);
+        return transform_file(input, target, &spec, &mut transformer).map(|_| ());
+    }
+    // Outputs are named DIR/<input stem>.<output extension>: two inputs with one stem would
+    // write the same file (or race for it in parallel), so the batch stops before it starts.
+    let mut stems = std::collections::HashMap::new();
+    for input in inputs {
+        let stem = Path::new(input).file_stem().unwrap_or_default();
+        if let Some(first) = stems.insert(stem, input) {
+            return Err(format!(
+                "{first} and {input} would both be written as {}.*: give them different names",
+                args.output.join(stem).display()
+            ));
+        }
     }
     std::fs::create_dir_all(&args.output).map_err(|e| format!("{}: {e}", args.output.display()))?;
     let bar = std::io::stderr().is_terminal().then(|| {
@@ -51,8 +64,9 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
         if let Some(bar) = &bar {
             bar.set_message(input.display().to_string());
         }
-        let target = args.output.join(input.file_stem().unwrap_or_default());
-        let result = transform_file(input, &target, &spec, transformer);
+        let stem = input.file_stem().unwrap_or_default();
+        let target = Target::Dir(&args.output, stem);
+        let result = transform_file(input, target, &spec, transformer);
         if let Err(e) = &result {
             let line = format!("pixform: {e}");
             match &bar {
@@ -90,11 +104,19 @@ pub fn run(args: &TransformArgs) -> Result<(), String> {
     }
 }
 
-/// Transforms one file. In batch mode `output` has no extension yet: the output format's is
-/// added.
+/// Where one result goes.
+#[derive(Clone, Copy)]
+enum Target<'a> {
+    /// This file, as named.
+    File(&'a Path),
+    /// `DIR/STEM.EXT` with the output format's extension (`json` for `fm=json`).
+    Dir(&'a Path, &'a std::ffi::OsStr),
+}
+
+/// Transforms one file and writes the result to `target`.
 fn transform_file(
     input: &Path,
-    output: &Path,
+    target: Target<'_>,
     spec: &TransformSpec,
     transformer: &mut Transformer,
 ) -> Result<PathBuf, String> {
@@ -102,18 +124,21 @@ fn transform_file(
     let out = transformer
         .transform(&bytes, spec)
         .map_err(|e| format!("{}: {e}", input.display()))?;
-    let path = if output.extension().is_none()
-        && output.parent().is_some_and(Path::is_dir)
-        && !output.exists()
-    {
-        let ext = if out.content_type == "application/json" {
-            "json"
-        } else {
-            out.format.extension()
-        };
-        output.with_extension(ext)
-    } else {
-        output.to_path_buf()
+    let path = match target {
+        Target::File(path) => path.to_path_buf(),
+        Target::Dir(dir, stem) => {
+            let ext = if out.content_type == "application/json" {
+                "json"
+            } else {
+                out.format.extension()
+            };
+            // Appended rather than `with_extension`, which would replace the last dotted part
+            // of a stem such as `photo.v2`.
+            let mut name = stem.to_os_string();
+            name.push(".");
+            name.push(ext);
+            dir.join(name)
+        }
     };
     std::fs::write(&path, &out.bytes).map_err(|e| format!("{}: {e}", path.display()))?;
     Ok(path)
