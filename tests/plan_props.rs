@@ -220,19 +220,33 @@ fn expected_plan(
     limits: &Limits,
 ) -> Result<Plan, PlanError> {
     let (sw, sh) = (facts.width, facts.height);
-    let source = |limit| PlanError::SourceTooLarge {
+    let source = |limit, value, max| PlanError::SourceTooLarge {
         width: sw,
         height: sh,
         limit,
+        value,
+        max,
     };
     if sw > limits.max_source_width {
-        return Err(source(LimitKind::MaxSourceWidth));
+        return Err(source(
+            LimitKind::MaxSourceWidth,
+            sw.into(),
+            limits.max_source_width.into(),
+        ));
     }
     if sh > limits.max_source_height {
-        return Err(source(LimitKind::MaxSourceHeight));
+        return Err(source(
+            LimitKind::MaxSourceHeight,
+            sh.into(),
+            limits.max_source_height.into(),
+        ));
     }
     if u64::from(sw) * u64::from(sh) > limits.max_source_pixels {
-        return Err(source(LimitKind::MaxSourcePixels));
+        return Err(source(
+            LimitKind::MaxSourcePixels,
+            u64::from(sw) * u64::from(sh),
+            limits.max_source_pixels,
+        ));
     }
     let free = plan(facts, spec, &unbounded().into())?;
     let (w, h) = (u64::from(free.width), u64::from(free.height));
@@ -329,6 +343,8 @@ fn plan_limits_name_the_first_limit_exceeded() {
                     width: sw,
                     height: sh,
                     limit,
+                    value: got_value,
+                    max: got_max,
                 }) => {
                     prop_assert_eq!((*sw, *sh), (width, height));
                     let (value, max) = match limit_name(limit) {
@@ -344,6 +360,7 @@ fn plan_limits_name_the_first_limit_exceeded() {
                         ),
                     };
                     prop_assert!(value > max, "{}: {} <= {}", limit, value, max);
+                    prop_assert_eq!((*got_value, *got_max), (value, max));
                     names
                         .iter()
                         .position(|n| *n == limit_name(limit))

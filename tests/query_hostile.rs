@@ -498,10 +498,12 @@ fn extreme_sources_plan_without_overflow() {
         limit,
         max,
     };
-    let source = |width, height, limit| PlanError::SourceTooLarge {
+    let source = |width, height, limit, value, max| PlanError::SourceTooLarge {
         width,
         height,
         limit,
+        value,
+        max,
     };
     let mut unbounded = Limits::none();
     unbounded.max_output_side = u32::MAX;
@@ -552,7 +554,13 @@ fn extreme_sources_plan_without_overflow() {
             (max, max),
             "",
             &Limits::default(),
-            Err(source(max, max, LimitKind::MaxSourceWidth)),
+            Err(source(
+                max,
+                max,
+                LimitKind::MaxSourceWidth,
+                u64::from(max),
+                u64::from(Limits::default().max_source_width),
+            )),
         ),
         (
             (0, 5),

@@ -24,6 +24,10 @@ pub enum AnalyzeError {
         height: u32,
         /// Which limit was exceeded.
         limit: LimitKind,
+        /// The value the source has for that limit (a side, an area or a frame count).
+        value: u64,
+        /// The limit's maximum.
+        max: u64,
     },
     /// The header declares a zero width or height.
     EmptySource {
@@ -79,7 +83,12 @@ impl fmt::Display for AnalyzeError {
                 width,
                 height,
                 limit,
-            } => write!(f, "source: {width}x{height} exceeds {limit}"),
+                value,
+                max,
+            } => write!(
+                f,
+                "source: {width}x{height} exceeds {limit} ({value} > {max})"
+            ),
             AnalyzeError::EmptySource { width, height } => {
                 write!(f, "source: {width}x{height} has no pixels")
             }

@@ -101,11 +101,15 @@ fn check_size(width: u32, height: u32, frames: u32, limits: &Limits) -> Result<(
     }
     limits
         .check_source(width, height, u64::from(width) * u64::from(height), frames)
-        .map_err(|LimitExceeded { limit, .. }| AnalyzeError::SourceTooLarge {
-            width,
-            height,
-            limit,
-        })
+        .map_err(
+            |LimitExceeded { limit, value, max }| AnalyzeError::SourceTooLarge {
+                width,
+                height,
+                limit,
+                value,
+                max,
+            },
+        )
 }
 
 #[cfg(test)]
@@ -122,11 +126,13 @@ mod tests {
             max_frames: 2,
             ..Limits::default()
         };
-        let too_large = |width, height, limit| {
+        let too_large = |width, height, limit, value, max| {
             Err(AnalyzeError::SourceTooLarge {
                 width,
                 height,
                 limit,
+                value,
+                max,
             })
         };
         let cases = [
@@ -145,16 +151,25 @@ mod tests {
                     height: 0,
                 }),
             ),
-            ((101, 1), too_large(101, 1, LimitKind::MaxSourceWidth)),
-            ((1, 51), too_large(1, 51, LimitKind::MaxSourceHeight)),
-            ((100, 41), too_large(100, 41, LimitKind::MaxSourcePixels)),
+            (
+                (101, 1),
+                too_large(101, 1, LimitKind::MaxSourceWidth, 101, 100),
+            ),
+            (
+                (1, 51),
+                too_large(1, 51, LimitKind::MaxSourceHeight, 51, 50),
+            ),
+            (
+                (100, 41),
+                too_large(100, 41, LimitKind::MaxSourcePixels, 4100, 4000),
+            ),
         ];
         for ((w, h), want) in cases {
             assert_eq!(check_size(w, h, 1, &limits), want, "{w}x{h}");
         }
         assert_eq!(
             check_size(10, 10, 3, &limits),
-            too_large(10, 10, LimitKind::MaxFrames)
+            too_large(10, 10, LimitKind::MaxFrames, 3, 2)
         );
     }
 }

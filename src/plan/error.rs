@@ -23,6 +23,10 @@ pub enum PlanError {
         height: u32,
         /// Which limit was exceeded.
         limit: LimitKind,
+        /// The value the source has for that limit (a side, an area or a frame count).
+        value: u64,
+        /// The limit's maximum.
+        max: u64,
     },
     /// `rect` does not overlap the image.
     RectOutside {
@@ -69,7 +73,12 @@ impl fmt::Display for PlanError {
                 width,
                 height,
                 limit,
-            } => write!(f, "source: {width}x{height} exceeds {limit}"),
+                value,
+                max,
+            } => write!(
+                f,
+                "source: {width}x{height} exceeds {limit} ({value} > {max})"
+            ),
             PlanError::RectOutside {
                 rect: [l, t, w, h],
                 width,

@@ -281,11 +281,15 @@ pub fn plan(
     }
     limits
         .check_source(sw, sh, u64::from(sw) * u64::from(sh), source.frames)
-        .map_err(|LimitExceeded { limit, .. }| PlanError::SourceTooLarge {
-            width: sw,
-            height: sh,
-            limit,
-        })?;
+        .map_err(
+            |LimitExceeded { limit, value, max }| PlanError::SourceTooLarge {
+                width: sw,
+                height: sh,
+                limit,
+                value,
+                max,
+            },
+        )?;
 
     let rect = clamp_rect(spec, sw, sh)?;
     let rotation = spec.rotation.unwrap_or_default();
