@@ -98,19 +98,12 @@ const JS_ERRORS: &[JsError] = &[
         check: |r, _, e| matches!(e, UrlError::MalformedAssetRef { reference, example } if reference == r && *example == JS_ID_EXAMPLE) },
     // The client prints the source with `JSON.stringify`; compared as JSON, not as text.
     JsError { prefix: "Unable to resolve image URL from source (", suffix: ")",
-        check: |s, o, e| matches!(e, UrlError::UnresolvableSource { source } if same_json(source, s) || null_read_as_absent(o, s, source)) },
+        check: |s, o, e| matches!(e, UrlError::UnresolvableSource { source } if same_json(source, s)) },
     JsError { prefix: "Cannot read properties of null (reading '_ref')", suffix: "",
         check: |_, _, e| *e == UrlError::InvalidSourceValue { field: "asset", found: "null".to_owned() } },
     JsError { prefix: "ref.split is not a function or its return value is not iterable", suffix: "",
         check: |_, o, e| *e == UrlError::InvalidSourceValue { field: "asset._ref", found: o["source"]["asset"]["_ref"].to_string() } },
 ];
-
-/// `UrlOptions` deserializes `"source": null` as an absent source, so pixform names it
-/// `undefined` where the client (which keeps the null) names it `null`. Accepted for exactly
-/// that case, until the options keep a null source.
-fn null_read_as_absent(options: &Value, client: &str, ours: &str) -> bool {
-    options.get("source") == Some(&Value::Null) && client == "null" && ours == "undefined"
-}
 
 /// Whether two texts are the same JSON value (object key order aside).
 fn same_json(a: &str, b: &str) -> bool {

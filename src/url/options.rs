@@ -100,6 +100,12 @@ fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<OptionValue>, D::Er
     OptionValue::deserialize(d).map(Some)
 }
 
+/// Keeps an explicit `"source": null` as `Some(Value::Null)`: the client reports it as `null`
+/// where a missing source is `undefined`.
+fn present_source<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(d).map(Some)
+}
+
 /// The `rect` option: a source rectangle in pixels (`rect=left,top,width,height`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct RectOption {
@@ -166,7 +172,11 @@ macro_rules! url_options {
             /// The image: an asset ID (`image-…-WxH-ext`), an image URL, a reference
             /// `{"_ref": …}`, an asset document `{"_id": …}`, `{"asset": {"url": …}}` or an image
             /// object `{"asset": …, "crop": …, "hotspot": …}`. Default: unset (an error).
-            #[serde(default, skip_serializing_if = "Option::is_none")]
+            #[serde(
+                default,
+                deserialize_with = "present_source",
+                skip_serializing_if = "Option::is_none"
+            )]
             pub source: Option<Value>,
             /// `rect` (source rectangle). Setting it disables the crop/hotspot fit. Default: unset.
             #[serde(default, skip_serializing_if = "Option::is_none")]
