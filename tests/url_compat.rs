@@ -98,7 +98,7 @@ const JS_ERRORS: &[JsError] = &[
         check: |r, _, e| matches!(e, UrlError::MalformedAssetRef { reference, example } if reference == r && *example == JS_ID_EXAMPLE) },
     // The client prints the source with `JSON.stringify`; compared as JSON, not as text.
     JsError { prefix: "Unable to resolve image URL from source (", suffix: ")",
-        check: |s, o, e| matches!(e, UrlError::UnresolvableSource { source } if same_json(source, s)) },
+        check: |s, _, e| matches!(e, UrlError::UnresolvableSource { source } if same_json(source, s)) },
     JsError { prefix: "Cannot read properties of null (reading '_ref')", suffix: "",
         check: |_, _, e| *e == UrlError::InvalidSourceValue { field: "asset", found: "null".to_owned() } },
     JsError { prefix: "ref.split is not a function or its return value is not iterable", suffix: "",
