@@ -3,7 +3,7 @@
 //! parameter table and the fuzz dictionary are all generated from [`PARAMS`] and the word
 //! tables below.
 
-use super::types::{Auto, ColorSpace, Fit, Flip, OutputFormat, Rotation};
+use super::types::{Auto, ColorSpace, CropWord, Fit, Flip, OutputFormat, Rotation};
 
 /// Declares the words of a value type once: the table [`ValueKind::OneOf`]/[`ValueKind::ListOf`]
 /// lists, `as_str` for printing a value and `from_word_index` for reading a parsed word back.
@@ -72,18 +72,6 @@ words! {
 words! {
     /// `cs=`.
     pub CS_WORDS: ColorSpace { Srgb => "srgb", Origin => "origin", BlackWhite => "b-w" }
-}
-
-/// One word of a `crop=` list; [`super::Crop`] combines them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum CropWord {
-    Top,
-    Bottom,
-    Left,
-    Right,
-    Center,
-    FocalPoint,
-    Entropy,
 }
 
 words! {

@@ -6,7 +6,7 @@ use std::str::FromStr;
 use super::error::{shorten, ParamError};
 use super::parse_value::{parse_value, Value};
 use super::query::{encode_query_component, split_query};
-use super::registry::{lookup_indexed, CropWord, ParamId, PARAMS};
+use super::registry::{lookup_indexed, ParamId, PARAMS};
 use super::types::*;
 use crate::Limits;
 

@@ -4,8 +4,6 @@
 use std::fmt;
 use std::num::NonZeroU32;
 
-use super::registry::CropWord;
-
 /// The largest `w`, `h`, `min-*`, `max-*` a query may ask for.
 pub const MAX_DIMENSION: u32 = 8192;
 
@@ -397,4 +395,16 @@ mod serialize {
             s.serialize_str(self.as_str())
         }
     }
+}
+
+/// One word of a `crop=` list; [`super::Crop`] combines them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CropWord {
+    Top,
+    Bottom,
+    Left,
+    Right,
+    Center,
+    FocalPoint,
+    Entropy,
 }
