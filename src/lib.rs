@@ -73,3 +73,8 @@ pub use pixels::{BufferPool, BufferSizeError, Image, PixelLayout};
 pub use transform::{
     accepted_formats, transform, Output, OutputFacts, TransformOptions, Transformer,
 };
+
+/// The README's Rust examples, compiled by `cargo test` so they stay true to the API.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
