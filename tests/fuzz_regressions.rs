@@ -64,6 +64,14 @@ fn saved_inputs_give_their_expected_outcome() {
         let expected_path = PathBuf::from(format!("{}.expected", path.display()));
         let expected = std::fs::read_to_string(&expected_path)
             .unwrap_or_else(|e| panic!("{}: {e}", expected_path.display()));
+        // With `turbojpeg` the 1/8 reference is libjpeg-turbo's, which rounds differently from
+        // the DC-only decoder, so the jpeg_dc check compares no pixels there (tests/jpeg_dc.rs
+        // compares against jpeg-decoder in that build); every other line must still match.
+        let expected = if cfg!(feature = "turbojpeg") {
+            expected.replace("\npixels: identical", "")
+        } else {
+            expected
+        };
         match std::panic::catch_unwind(|| check(&data, &expected)) {
             Ok(outcome) if outcome == expected.trim_end() => {}
             Ok(outcome) => failures.push(format!(
