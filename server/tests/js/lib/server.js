@@ -87,7 +87,7 @@ export async function startServer({backend = backendFromEnv(), extraArgs = []} =
     if (backend.database) args.push('--database', backend.database)
     if (storePrefix) args.push('--store', storePrefix)
     args.push(...extraArgs)
-    const child = spawn(bin, args, {stdio: ['ignore', 'pipe', 'pipe'], env: process.env})
+    const child = spawn(bin, args, {stdio: ['ignore', 'pipe', 'pipe'], env: childEnv()})
     let output = ''
     const keep = (chunk) => {
       output += chunk
@@ -134,6 +134,16 @@ export async function startServer({backend = backendFromEnv(), extraArgs = []} =
   }
   await rm(dataDir, {recursive: true, force: true})
   throw lastError
+}
+
+// The flags above decide; a PIXFORM_<FLAG> twin left in the caller's environment must not.
+function childEnv() {
+  const env = {...process.env}
+  for (const key of ['PIXFORM_DATABASE', 'PIXFORM_STORE', 'PIXFORM_ADMIN_TOKEN', 'PIXFORM_INIT_PROJECT',
+    'PIXFORM_LISTEN', 'PIXFORM_DATA', 'PIXFORM_PUBLIC_URL']) {
+    delete env[key]
+  }
+  return env
 }
 
 async function waitHealthy(url, exited, timeoutMs) {
