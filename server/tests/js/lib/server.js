@@ -112,7 +112,7 @@ export async function startServer({backend = backendFromEnv(), extraArgs = []} =
         async stop() {
           if (!exited) {
             child.kill('SIGTERM')
-            const done = await Promise.race([exit, sleep(15_000).then(() => null)])
+            const done = await Promise.race([exit, sleep(15_000, null, {ref: false})])
             if (!done) {
               child.kill('SIGKILL')
               await exit

@@ -307,7 +307,7 @@ describe(`pixform-server with @sanity/client and @sanity/image-url (${backend.na
     const res = await client.delete(pngDoc._id)
     assert.equal(typeof res.transactionId, 'string')
     assert.ok(res.transactionId.length > 0)
-    assert.equal(res.documentId, pngDoc._id)
+    assert.deepEqual(res.documentIds, [pngDoc._id])
     assert.equal(res.results.length, 1)
     assert.equal(res.results[0].id, pngDoc._id)
     assert.equal(res.results[0].operation, 'delete')
