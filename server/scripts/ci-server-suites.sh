@@ -36,8 +36,9 @@ js_suite() {
 
 step "npm ci (server/tests/js)"
 (cd server/tests/js && npm ci --no-audit --no-fund)
-step "cargo build -p pixform-server"
-cargo build -p pixform-server
+step "cargo build --bin pixform-server"
+# Default members, as the root `cargo test`: after it, nothing to build.
+cargo build --bin pixform-server
 export PIXFORM_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/pixform-server"
 
 step "JS suite: SQLite + local folder"
