@@ -41,12 +41,11 @@ _pixform_wait_port() {
 _pixform_install_postgres() {
   [[ -x $PIXFORM_PG_BIN/initdb && -x $PIXFORM_PG_BIN/pg_ctl && -x $PIXFORM_PG_BIN/psql ]] && return 0
   _pixform_log "installing postgresql-15 from Debian"
-  # The package would otherwise create and start a cluster of its own on port 5432.
-  if [[ ! -e /etc/postgresql-common/createcluster.conf ]]; then
-    mkdir -p /etc/postgresql-common
-    echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf
+  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >&2 || return 1
+  # The package may create and start a cluster of its own on port 5432: the tests use theirs.
+  if command -v pg_ctlcluster >/dev/null && [[ -d /etc/postgresql/15/main ]]; then
+    pg_ctlcluster 15 main stop >&2 2>/dev/null || true
   fi
-  apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql-15 >&2
 }
 
 _pixform_start_postgres() {
