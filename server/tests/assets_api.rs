@@ -140,7 +140,7 @@ fn non_images_to_the_images_endpoint_are_refused_and_nothing_is_stored() {
     server
         .upload("images", &fixture("bad/png-truncated-idat.png"), "")
         .assert_error(400, "Bad Request", "Invalid image");
-    assert_eq!(blob_count(&server), 0);
+    assert_eq!(server.blob_count(), 0);
 }
 
 #[test]
@@ -161,10 +161,11 @@ fn uploads_over_the_limit_are_413_by_length_and_by_stream() {
         .map(common::Reply::from);
     match reply {
         Ok(r) => r.assert_error(413, "Payload Too Large", "exceeds the limit of 1000 bytes"),
-        // The server may close the connection while the client still sends.
-        Err(e) => assert!(matches!(e, ureq::Error::Io(_)), "{e}"),
+        // The server answers 413 and closes the connection while the client still sends;
+        // depending on timing the client sees the answer or only the closed connection.
+        Err(e) => assert!(!matches!(e, ureq::Error::StatusCode(_)), "{e}"),
     }
-    assert_eq!(blob_count(&server), 0);
+    assert_eq!(server.blob_count(), 0);
 }
 
 #[test]
@@ -309,8 +310,11 @@ fn get_document_and_delete_like_the_client() {
 #[test]
 fn gc_reclaims_blobs_without_rows() {
     let server = Server::start();
-    let doc = server.upload_ok("files", b"bytes to delete", "filename=a.txt");
-    assert_eq!(blob_count(&server), 1);
+    // Unique bytes: a shared test database may hold other servers' rows, and a blob is
+    // kept while any row points at it.
+    let bytes = format!("bytes to delete {}", common::unique(12));
+    let doc = server.upload_ok("files", bytes.as_bytes(), "filename=a.txt");
+    assert_eq!(server.blob_count(), 1);
     let auth = format!("Bearer {ADMIN}");
     let body = json!({"mutations": [{"delete": {"id": doc["_id"]}}]}).to_string();
     let r = server.post(
@@ -322,44 +326,17 @@ fn gc_reclaims_blobs_without_rows() {
         body.as_bytes(),
     );
     assert_eq!(r.status, 200);
-    if std::env::var("PIXFORM_TEST_STORE").is_ok() {
-        return;
-    }
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixform-server"))
-        .args(["gc", "--grace", "0s", "--data"])
-        .arg(server.data.path())
-        .output()
-        .expect("gc");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    // Young blobs survive the grace; old unreferenced ones go.
+    assert_eq!(
+        server.gc("1h"),
+        "gc: scanned 1 blobs, deleted 0, freed 0 bytes\n"
     );
     assert_eq!(
-        String::from_utf8_lossy(&out.stdout),
-        "gc: scanned 1 blobs, deleted 1, freed 15 bytes\n"
+        server.gc("0s"),
+        format!(
+            "gc: scanned 1 blobs, deleted 1, freed {} bytes\n",
+            bytes.len()
+        )
     );
-    assert_eq!(blob_count(&server), 0);
-}
-
-/// Blobs in the server's local store (0 with an S3 store: not visible from here).
-fn blob_count(server: &Server) -> usize {
-    fn count(dir: &std::path::Path) -> usize {
-        std::fs::read_dir(dir)
-            .map(|entries| {
-                entries
-                    .flatten()
-                    .map(|e| {
-                        let p = e.path();
-                        if p.is_dir() {
-                            count(&p)
-                        } else {
-                            usize::from(!p.to_string_lossy().contains("#"))
-                        }
-                    })
-                    .sum()
-            })
-            .unwrap_or(0)
-    }
-    count(&server.data.path().join("blobs"))
+    assert_eq!(server.blob_count(), 0);
 }

@@ -6,12 +6,12 @@ use common::{agent, Server, ADMIN};
 
 #[test]
 fn first_start_prints_a_token_and_a_project_once_and_they_work() {
-    let mut server = Server::start_raw(Vec::new(), &[], String::new());
+    let mut server = Server::start_empty(Vec::new());
     let out = server.stdout();
     let token = out
         .lines()
         .find_map(|l| l.strip_prefix("admin token: "))
-        .expect("admin token line")
+        .unwrap_or_else(|| panic!("no admin token line in {out:?}: {}", server.stderr()))
         .to_owned();
     let project = out
         .lines()

@@ -29,6 +29,7 @@ pub struct Server {
     pub stderr: Arc<Mutex<String>>,
     args: Vec<String>,
     envs: Vec<(String, String)>,
+    database: Option<String>,
 }
 
 /// The fixture file `name` of the engine's test data.
@@ -95,6 +96,46 @@ impl Server {
         Server::start_raw(args, envs, project)
     }
 
+    /// A server with exactly these flags on an empty database: under
+    /// `PIXFORM_TEST_DATABASE_URL`, a new PostgreSQL database of its own.
+    pub fn start_empty(args: Vec<String>) -> Server {
+        let Ok(url) = std::env::var("PIXFORM_TEST_DATABASE_URL") else {
+            return Server::start_raw(args, &[], String::new());
+        };
+        let name = format!("t{}", unique(12));
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime.block_on(async {
+            let db = pixform_server::db::Db::connect(&url)
+                .await
+                .expect("connect");
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+                .execute(db.pool())
+                .await
+                .expect("create database");
+        });
+        let (address, query) = url.split_once('?').unwrap_or((&url, ""));
+        let (server_part, _) = address.rsplit_once('/').expect("database URL with a name");
+        let scoped = if query.is_empty() {
+            format!("{server_part}/{name}")
+        } else {
+            format!("{server_part}/{name}?{query}")
+        };
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut server = Server {
+            child: spawn_placeholder(),
+            base: String::new(),
+            project: String::new(),
+            data,
+            stdout: Arc::default(),
+            stderr: Arc::default(),
+            args,
+            envs: Vec::new(),
+            database: Some(scoped),
+        };
+        server.launch();
+        server
+    }
+
     /// A server with exactly these flags (plus `--data`, `--listen` and the test backends).
     pub fn start_raw(args: Vec<String>, envs: &[(&str, &str)], project: String) -> Server {
         let data = tempfile::tempdir().expect("temp dir");
@@ -111,6 +152,7 @@ impl Server {
             stderr: Arc::default(),
             args,
             envs,
+            database: std::env::var("PIXFORM_TEST_DATABASE_URL").ok(),
         };
         server.launch();
         server
@@ -137,14 +179,7 @@ impl Server {
         ] {
             cmd.env_remove(key);
         }
-        if let Ok(url) = std::env::var("PIXFORM_TEST_DATABASE_URL") {
-            cmd.arg("--database").arg(url);
-        }
-        if let Ok(store) = std::env::var("PIXFORM_TEST_STORE") {
-            let sub = self.store_prefix_name();
-            cmd.arg("--store")
-                .arg(format!("{}/{sub}", store.trim_end_matches('/')));
-        }
+        cmd.args(self.backend_args());
         for (k, v) in &self.envs {
             cmd.env(k, v);
         }
@@ -174,6 +209,47 @@ impl Server {
             );
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// `--database`/`--store` for the test backends, when the environment names them.
+    pub fn backend_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        if let Some(url) = &self.database {
+            args.extend(["--database".to_owned(), url.clone()]);
+        }
+        if let Ok(store) = std::env::var("PIXFORM_TEST_STORE") {
+            let sub = self.store_prefix_name();
+            args.extend([
+                "--store".to_owned(),
+                format!("{}/{sub}", store.trim_end_matches('/')),
+            ]);
+        }
+        args
+    }
+
+    /// Runs `pixform-server gc --grace {grace}` on this server's storage; its stdout.
+    pub fn gc(&self, grace: &str) -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_pixform-server"))
+            .args(["gc", "--grace", grace, "--data"])
+            .arg(self.data.path())
+            .args(self.backend_args())
+            .output()
+            .expect("run gc");
+        assert!(
+            out.status.success(),
+            "gc: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// How many blobs the store holds (a `gc` that keeps everything counts them).
+    pub fn blob_count(&self) -> usize {
+        let out = self.gc("100000h");
+        out.strip_prefix("gc: scanned ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected gc output {out:?}"))
     }
 
     /// The store prefix of this server under `PIXFORM_TEST_STORE` (stable across restarts).
