@@ -369,3 +369,38 @@ fn a_wait_past_the_queue_timeout_answers_503() {
     // Nothing is left waiting.
     assert_eq!(metric(&server, "pixform_render_queue_depth"), 0.0);
 }
+
+#[test]
+fn a_client_that_disconnects_while_queued_frees_its_place() {
+    let server = Server::start_with(&["--workers", "1", "--queue", "1"], &[]);
+    let doc = server.upload_ok("images", &fixture("sample.jpg"), "");
+    let path = path_of(&server, &doc);
+    let slow = |w: u32| server.url(&format!("{path}?w={w}&blur=200&sharp=80"));
+    // A occupies the only thread.
+    let a_url = slow(1500);
+    let a = std::thread::spawn(move || {
+        common::Reply::from(common::agent().get(&a_url).call().expect("GET"))
+    });
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    // B takes the only place in the queue, then gives up.
+    let impatient = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_millis(150)))
+        .build()
+        .new_agent();
+    assert!(
+        impatient.get(slow(1400)).call().is_err(),
+        "B should time out"
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while metric(&server, "pixform_render_queue_depth") != 0.0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "B still holds its place"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // C gets B's place instead of 503 (A may still be running).
+    let c = server.get(&format!("{path}?w=64"), &[]);
+    assert_eq!(c.status, 200, "{}", c.text());
+    assert_eq!(a.join().expect("join").status, 200);
+}
