@@ -20,6 +20,7 @@ root=$PWD
 t0=$SECONDS
 step() { echo "== server suites: $* (at $((SECONDS - t0)) s)"; }
 logs=$(mktemp -d /tmp/pixform-ci.XXXXXX)
+trap 'rm -rf "$logs"' EXIT
 
 # The closing lines of node's TAP reporter: every count present, at least one pass, nothing
 # failed, cancelled, skipped or left to do.
