@@ -153,6 +153,11 @@ describe(`pixform-server with @sanity/client and @sanity/image-url (${backend.na
     assert.deepEqual(await client.getDocument(jpegDoc._id), jpegDoc)
   })
 
+  it('GET /ready: the configured database and store are reachable', async () => {
+    const {res} = await get(`${server.url}/ready`)
+    assert.equal(res.status, 200)
+  })
+
   it('keeps rows and bytes in the configured backends', async () => {
     const dbFile = join(server.dataDir, 'pixform.db')
     if (backend.database) {
@@ -226,6 +231,26 @@ describe(`pixform-server with @sanity/client and @sanity/image-url (${backend.na
     const {res, body} = await get(url)
     assert.equal(res.status, 200)
     assert.deepEqual(imageSize(body), {format: 'jpeg', width: 48, height: 32})
+  })
+
+  it('@sanity/image-url vanityName(…).width(100) → png 100x67', async () => {
+    const url = builder.image(pngDoc).vanityName('a-figure.png').width(100).url()
+    assert.equal(url, `${pngDoc.url}/a-figure.png?w=100`)
+    const {res, body} = await get(url)
+    assert.equal(res.status, 200, body.toString('utf8', 0, 300))
+    assert.deepEqual(imageSize(body), {format: 'png', width: 100, height: 67})
+  })
+
+  it('@sanity/image-url forceDownload(…) → attachment with that file name', async () => {
+    const ascii = await get(builder.image(pngDoc).width(100).forceDownload('my figure.png').url())
+    assert.equal(ascii.res.status, 200)
+    assert.deepEqual(imageSize(ascii.body), {format: 'png', width: 100, height: 67})
+    // An ASCII name needs only the quoted form; RFC 6266's filename* carries any other.
+    assert.match(ascii.res.headers.get('content-disposition'), /^attachment; filename="my figure\.png"(; filename\*=UTF-8''my%20figure\.png)?$/)
+    const utf8 = await get(builder.image(pngDoc).forceDownload('café.png').url())
+    assert.equal(utf8.res.status, 200)
+    assert.deepEqual(imageSize(utf8.body), {format: 'png', width: 240, height: 160})
+    assert.equal(utf8.res.headers.get('content-disposition'), `attachment; filename="caf_.png"; filename*=UTF-8''caf%C3%A9.png`)
   })
 
   it('@sanity/image-url on a source object with an asset reference', async () => {
