@@ -82,7 +82,7 @@ pub struct DerivedCache {
     max_bytes: u64,
     index: Mutex<IndexCell>,
     flights: Mutex<HashMap<CacheKey, Arc<OnceCell<Rendered>>>>,
-    metrics: Arc<Metrics>,
+    metrics: Option<Arc<Metrics>>,
 }
 
 /// `Index` behind a Debug-able wrapper.
@@ -104,8 +104,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 impl DerivedCache {
     /// A cache in `dir` holding at most `max_bytes` (0: keep nothing on disk); indexes what
-    /// an earlier run left there, oldest first, and evicts down to the bound.
-    pub fn open(dir: PathBuf, max_bytes: u64, metrics: Arc<Metrics>) -> std::io::Result<Self> {
+    /// an earlier run left there, oldest first, and evicts down to the bound. Hits and misses
+    /// are counted in `metrics` when given.
+    pub fn open(
+        dir: PathBuf,
+        max_bytes: u64,
+        metrics: Option<Arc<Metrics>>,
+    ) -> std::io::Result<Self> {
         std::fs::create_dir_all(&dir)?;
         let mut found = Vec::new();
         scan(&dir, &dir, &mut found, 0);
@@ -149,7 +154,7 @@ impl DerivedCache {
         Fut: Future<Output = Result<Rendered, ApiError>>,
     {
         if let Some(hit) = self.read(key).await {
-            self.metrics.cache_hits.inc();
+            self.count(true);
             return Ok((hit, true));
         }
         let cell = Arc::clone(lock(&self.flights).entry(key.clone()).or_default());
@@ -157,7 +162,7 @@ impl DerivedCache {
         let result = cell
             .get_or_try_init(|| async {
                 rendered_here = true;
-                self.metrics.cache_misses.inc();
+                self.count(false);
                 let out = render().await?;
                 self.write(key, &out).await;
                 Ok::<_, ApiError>(out)
@@ -171,9 +176,19 @@ impl DerivedCache {
             }
         }
         if !rendered_here && result.is_ok() {
-            self.metrics.cache_hits.inc();
+            self.count(true);
         }
         result.map(|r| (r, !rendered_here))
+    }
+
+    fn count(&self, hit: bool) {
+        if let Some(m) = &self.metrics {
+            if hit {
+                m.cache_hits.inc();
+            } else {
+                m.cache_misses.inc();
+            }
+        }
     }
 
     /// Forgets every entry of an asset (it was deleted).

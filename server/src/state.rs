@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use lru::LruCache;
 
-use crate::cache::DerivedCache;
+use crate::cache::{CacheKey, DerivedCache, Rendered};
 use crate::config::Config;
 use crate::db::{AclMode, AssetRow, Db};
 use crate::error::ApiError;
@@ -47,6 +47,7 @@ struct Inner {
     limits: pixform::Limits,
     pool: RenderPool,
     cache: DerivedCache,
+    originals: Option<DerivedCache>,
     metrics: Arc<Metrics>,
     rows: Mutex<LruCache<RowKey, (CdnAsset, Instant)>>,
 }
@@ -58,8 +59,19 @@ impl AppState {
         let cache = DerivedCache::open(
             config.data.join("cache"),
             config.cache_bytes,
-            Arc::clone(&metrics),
+            Some(Arc::clone(&metrics)),
         )?;
+        // A remote store: keep sources on local disk too, so a cache miss of a popular image
+        // does not fetch its source again.
+        let originals = if blobs.is_local() {
+            None
+        } else {
+            Some(DerivedCache::open(
+                config.data.join("originals"),
+                config.cache_bytes,
+                None,
+            )?)
+        };
         let pool = RenderPool::new(
             config.worker_count(),
             config.queue,
@@ -82,6 +94,7 @@ impl AppState {
                 limits,
                 pool,
                 cache,
+                originals,
                 metrics,
                 rows: Mutex::new(LruCache::new(capacity)),
             }),
@@ -121,6 +134,29 @@ impl AppState {
     /// The derived-image cache.
     pub fn cache(&self) -> &DerivedCache {
         &self.inner.cache
+    }
+
+    /// The bytes of an asset's blob: from the local copy of a remote store's blob when there
+    /// is one (fetched once for concurrent misses), else from the store.
+    pub async fn source_bytes(&self, row: &AssetRow) -> Result<bytes::Bytes, ApiError> {
+        let Some(originals) = &self.inner.originals else {
+            return Ok(self.blobs().get(&row.sha1).await?);
+        };
+        let key = CacheKey {
+            project: "blobs".into(),
+            dataset: "-".into(),
+            sha1: row.sha1.clone(),
+            variant: "original".into(),
+        };
+        let (entry, _) = originals
+            .get_or_render(&key, || async {
+                Ok(Rendered {
+                    body: self.blobs().get(&row.sha1).await?,
+                    content_disposition: None,
+                })
+            })
+            .await?;
+        Ok(entry.body)
     }
 
     /// The metrics.

@@ -124,6 +124,16 @@ fn transforms_resize_and_negotiate() {
         dl.header("content-disposition"),
         "attachment; filename=\"beach.jpg\""
     );
+    // With a remote store, the source was fetched once and kept on local disk.
+    let originals = dir_size(&server.data.path().join("originals"));
+    if std::env::var("PIXFORM_TEST_STORE").is_ok() {
+        assert!(
+            originals > jpg.len() as u64,
+            "originals hold {originals} bytes"
+        );
+    } else {
+        assert_eq!(originals, 0);
+    }
     let named = server.get(&format!("{path}?w=50&dl=sun.jpg"), &[]);
     assert_eq!(
         named.header("content-disposition"),

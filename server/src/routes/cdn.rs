@@ -104,7 +104,7 @@ pub async fn image(
     let (rendered, hit) = state
         .cache()
         .get_or_render(&key, || async {
-            let source = state.blobs().get(&row.sha1).await?;
+            let source = state.source_bytes(row).await?;
             let mut options = TransformOptions::new(limits, accept);
             options.download_name = download_name;
             let output = state
