@@ -27,10 +27,25 @@ pub struct Cli {
 pub enum Command {
     /// Serve HTTP (the default).
     Serve(Box<Config>),
-    /// Apply the database migrations and exit.
-    Migrate(Box<Config>),
+    /// Apply the database migrations; with `--to-database`/`--to-store`, also copy every row
+    /// and blob to those backends (resumable: run it again after an interruption).
+    Migrate(Box<MigrateArgs>),
     /// Delete blobs that no asset row points at and that are older than `--grace`.
     Gc(Box<GcArgs>),
+}
+
+/// Options of `migrate`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// The install to migrate (and copy from).
+    #[command(flatten)]
+    pub config: Config,
+    /// Database to copy the rows to (`postgres://…` or `sqlite://…`). Default: none (no copy).
+    #[arg(long, env = "PIXFORM_TO_DATABASE")]
+    pub to_database: Option<String>,
+    /// Blob store to copy the blobs to (`s3://bucket/prefix` or a folder). Default: none.
+    #[arg(long, env = "PIXFORM_TO_STORE")]
+    pub to_store: Option<String>,
 }
 
 /// Options of `gc`.

@@ -23,6 +23,7 @@ pub mod auth;
 pub mod bootstrap;
 pub mod cache;
 pub mod config;
+pub mod copy;
 pub mod db;
 pub mod document;
 pub mod error;

@@ -171,6 +171,28 @@ impl Db {
         Ok(row)
     }
 
+    /// Up to `limit` asset rows after the key (`project`, `dataset`, `id`), in key order.
+    pub async fn assets_after(
+        &self,
+        project: &str,
+        dataset: &str,
+        id: &str,
+        limit: i64,
+    ) -> Result<Vec<AssetRow>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assets \
+             WHERE project_id > $1 OR (project_id = $1 AND dataset > $2) \
+                OR (project_id = $1 AND dataset = $2 AND id > $3) \
+             ORDER BY project_id, dataset, id LIMIT $4"
+        )))
+        .bind(project)
+        .bind(dataset)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+    }
+
     /// Whether any asset row points at the blob `sha1`.
     pub async fn blob_referenced(&self, sha1: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(String,)> =

@@ -30,6 +30,8 @@ pub struct Server {
     args: Vec<String>,
     envs: Vec<(String, String)>,
     database: Option<String>,
+    /// Ignore the test backends: the flags name the storage.
+    plain: bool,
 }
 
 /// The fixture file `name` of the engine's test data.
@@ -96,6 +98,25 @@ impl Server {
         Server::start_raw(args, envs, project)
     }
 
+    /// A server with exactly these flags and no test backends (the flags name the storage).
+    pub fn start_plain(args: Vec<String>, project: String) -> Server {
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut server = Server {
+            child: spawn_placeholder(),
+            base: String::new(),
+            project,
+            data,
+            stdout: Arc::default(),
+            stderr: Arc::default(),
+            args,
+            envs: Vec::new(),
+            database: None,
+            plain: true,
+        };
+        server.launch();
+        server
+    }
+
     /// A server with exactly these flags on an empty database: under
     /// `PIXFORM_TEST_DATABASE_URL`, a new PostgreSQL database of its own.
     pub fn start_empty(args: Vec<String>) -> Server {
@@ -131,6 +152,7 @@ impl Server {
             args,
             envs: Vec::new(),
             database: Some(scoped),
+            plain: false,
         };
         server.launch();
         server
@@ -153,6 +175,7 @@ impl Server {
             args,
             envs,
             database: std::env::var("PIXFORM_TEST_DATABASE_URL").ok(),
+            plain: false,
         };
         server.launch();
         server
@@ -214,6 +237,9 @@ impl Server {
     /// `--database`/`--store` for the test backends, when the environment names them.
     pub fn backend_args(&self) -> Vec<String> {
         let mut args = Vec::new();
+        if self.plain {
+            return args;
+        }
         if let Some(url) = &self.database {
             args.extend(["--database".to_owned(), url.clone()]);
         }
