@@ -1,0 +1,159 @@
+//! `pixform-server migrate --to-database … --to-store …`: copies an install (rows and blobs)
+//! to other backends, e.g. from the embedded SQLite + folder to PostgreSQL + S3.
+//!
+//! Blobs go first, each verified against its SHA-1 name as it is read, then the rows: the
+//! target never has a row without its blob. Everything already in the target is skipped (rows
+//! by key, blobs by name), so a copy that was interrupted is resumed by running it again.
+
+use std::collections::BTreeSet;
+
+use object_store::ObjectStoreExt;
+use sha1::{Digest, Sha1};
+use sqlx::Row;
+
+use crate::db::{AssetRow, Db};
+use crate::store::Blobs;
+
+/// What a copy did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CopyReport {
+    /// Rows inserted into the target (all tables).
+    pub rows_copied: u64,
+    /// Rows the target had already.
+    pub rows_present: u64,
+    /// Blobs written to the target.
+    pub blobs_copied: u64,
+    /// Blobs the target had already.
+    pub blobs_present: u64,
+}
+
+/// Asset rows read per query.
+const BATCH: i64 = 500;
+
+/// Copies every project, dataset, token and asset row of `from` and every blob they point at
+/// into `to`.
+pub async fn copy(
+    from_db: &Db,
+    from_blobs: &Blobs,
+    to_db: &Db,
+    to_blobs: &Blobs,
+) -> Result<CopyReport, String> {
+    let mut report = CopyReport::default();
+    let assets = all_assets(from_db).await?;
+    let blobs: BTreeSet<&str> = assets.iter().map(|a| a.sha1.as_str()).collect();
+    for sha1 in blobs {
+        let path = Blobs::path_of(sha1);
+        if to_blobs.store().head(&path).await.is_ok() {
+            report.blobs_present += 1;
+            continue;
+        }
+        let bytes = from_blobs
+            .get(sha1)
+            .await
+            .map_err(|e| format!("reading blob {sha1}: {e}"))?;
+        let actual = format!("{:x}", Sha1::digest(&bytes));
+        if actual != sha1 {
+            return Err(format!(
+                "blob {sha1} is corrupt: its bytes hash to {actual}; nothing more was copied"
+            ));
+        }
+        to_blobs
+            .put(sha1, bytes)
+            .await
+            .map_err(|e| format!("writing blob {sha1}: {e}"))?;
+        report.blobs_copied += 1;
+    }
+    let db_err = |e: sqlx::Error| format!("copying rows: {e}");
+    for row in sqlx::query("SELECT id, display_name, created_at FROM projects")
+        .fetch_all(from_db.pool())
+        .await
+        .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO projects (id, display_name, created_at) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    for row in sqlx::query("SELECT project_id, name, acl_mode, created_at FROM datasets")
+        .fetch_all(from_db.pool())
+        .await
+        .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO datasets (project_id, name, acl_mode, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    for row in sqlx::query("SELECT id, project_id, label, role, hash, created_at FROM tokens")
+        .fetch_all(from_db.pool())
+        .await
+        .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO tokens (id, project_id, label, role, hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<Option<String>, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(5).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    for asset in &assets {
+        let inserted = to_db.insert_asset(asset).await.map_err(db_err)?;
+        tally(&mut report, u64::from(inserted));
+    }
+    Ok(report)
+}
+
+fn tally(report: &mut CopyReport, inserted: u64) {
+    if inserted > 0 {
+        report.rows_copied += inserted;
+    } else {
+        report.rows_present += 1;
+    }
+}
+
+/// Every asset row, read in key order a batch at a time.
+async fn all_assets(db: &Db) -> Result<Vec<AssetRow>, String> {
+    let mut out = Vec::new();
+    let mut after = (String::new(), String::new(), String::new());
+    loop {
+        let batch = db
+            .assets_after(&after.0, &after.1, &after.2, BATCH)
+            .await
+            .map_err(|e| format!("reading asset rows: {e}"))?;
+        let Some(last) = batch.last() else { break };
+        after = (
+            last.project_id.clone(),
+            last.dataset.clone(),
+            last.id.clone(),
+        );
+        let full = batch.len() as i64 == BATCH;
+        out.extend(batch);
+        if !full {
+            break;
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,205 @@
+//! Asset rows: one per asset document, pointing at a blob by SHA-1.
+
+use sqlx::AssertSqlSafe;
+
+use super::Db;
+
+/// An asset row: every field of the document that is not derived.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct AssetRow {
+    /// Project.
+    pub project_id: String,
+    /// Dataset.
+    pub dataset: String,
+    /// Document ID (`image-…` / `file-…`).
+    pub id: String,
+    /// `image` or `file`.
+    pub kind: String,
+    /// SHA-1 of the bytes, lowercase hex: the blob's name.
+    pub sha1: String,
+    /// Extension.
+    pub extension: String,
+    /// MIME type.
+    pub mime_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Oriented width (images; 0 for files).
+    pub width: i64,
+    /// Oriented height (images; 0 for files).
+    pub height: i64,
+    /// Whether the source has an alpha channel (images; 0/1).
+    pub has_alpha: i64,
+    /// Frames of the source (images; 0 for files).
+    pub frames: i64,
+    /// Image format extension as the engine names it (images).
+    pub format: Option<String>,
+    /// `originalFilename`.
+    pub original_filename: Option<String>,
+    /// `title`.
+    pub title: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `label`.
+    pub label: Option<String>,
+    /// `creditLine`.
+    pub credit_line: Option<String>,
+    /// `altText`.
+    pub alt_text: Option<String>,
+    /// `source.name`.
+    pub source_name: Option<String>,
+    /// `source.id`.
+    pub source_id: Option<String>,
+    /// `source.url`.
+    pub source_url: Option<String>,
+    /// The `metadata` object as JSON (images).
+    pub metadata: Option<String>,
+    /// `_rev`.
+    pub rev: String,
+    /// `_createdAt`, RFC 3339.
+    pub created_at: String,
+    /// `_updatedAt`, RFC 3339.
+    pub updated_at: String,
+    /// `_createdAt` in milliseconds since the epoch.
+    pub created_ms: i64,
+}
+
+const COLUMNS: &str = "project_id, dataset, id, kind, sha1, extension, mime_type, size, width, \
+    height, has_alpha, frames, format, original_filename, title, description, label, \
+    credit_line, alt_text, source_name, source_id, source_url, metadata, rev, created_at, \
+    updated_at, created_ms";
+
+impl Db {
+    /// The asset with this document ID.
+    pub async fn asset(
+        &self,
+        project: &str,
+        dataset: &str,
+        id: &str,
+    ) -> Result<Option<AssetRow>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assets WHERE project_id = $1 AND dataset = $2 AND id = $3"
+        )))
+        .bind(project)
+        .bind(dataset)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// The asset of this kind with these bytes, if one was uploaded already.
+    pub async fn asset_by_content(
+        &self,
+        project: &str,
+        dataset: &str,
+        kind: &str,
+        sha1: &str,
+    ) -> Result<Option<AssetRow>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assets \
+             WHERE project_id = $1 AND dataset = $2 AND kind = $3 AND sha1 = $4"
+        )))
+        .bind(project)
+        .bind(dataset)
+        .bind(kind)
+        .bind(sha1)
+        .fetch_optional(self.pool())
+        .await
+    }
+
+    /// Inserts the row unless an asset with the same ID or bytes exists; whether it did.
+    pub async fn insert_asset(&self, row: &AssetRow) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO assets ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, \
+             $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27) \
+             ON CONFLICT DO NOTHING"
+        )))
+        .bind(&row.project_id)
+        .bind(&row.dataset)
+        .bind(&row.id)
+        .bind(&row.kind)
+        .bind(&row.sha1)
+        .bind(&row.extension)
+        .bind(&row.mime_type)
+        .bind(row.size)
+        .bind(row.width)
+        .bind(row.height)
+        .bind(row.has_alpha)
+        .bind(row.frames)
+        .bind(&row.format)
+        .bind(&row.original_filename)
+        .bind(&row.title)
+        .bind(&row.description)
+        .bind(&row.label)
+        .bind(&row.credit_line)
+        .bind(&row.alt_text)
+        .bind(&row.source_name)
+        .bind(&row.source_id)
+        .bind(&row.source_url)
+        .bind(&row.metadata)
+        .bind(&row.rev)
+        .bind(&row.created_at)
+        .bind(&row.updated_at)
+        .bind(row.created_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes the asset; the row it had, if any.
+    pub async fn delete_asset(
+        &self,
+        project: &str,
+        dataset: &str,
+        id: &str,
+    ) -> Result<Option<AssetRow>, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let row: Option<AssetRow> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assets WHERE project_id = $1 AND dataset = $2 AND id = $3"
+        )))
+        .bind(project)
+        .bind(dataset)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("DELETE FROM assets WHERE project_id = $1 AND dataset = $2 AND id = $3")
+            .bind(project)
+            .bind(dataset)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(row)
+    }
+
+    /// Up to `limit` asset rows after the key (`project`, `dataset`, `id`), in key order.
+    pub async fn assets_after(
+        &self,
+        project: &str,
+        dataset: &str,
+        id: &str,
+        limit: i64,
+    ) -> Result<Vec<AssetRow>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM assets \
+             WHERE project_id > $1 OR (project_id = $1 AND dataset > $2) \
+                OR (project_id = $1 AND dataset = $2 AND id > $3) \
+             ORDER BY project_id, dataset, id LIMIT $4"
+        )))
+        .bind(project)
+        .bind(dataset)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+    }
+
+    /// Whether any asset row points at the blob `sha1`.
+    pub async fn blob_referenced(&self, sha1: &str) -> Result<bool, sqlx::Error> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT id FROM assets WHERE sha1 = $1 LIMIT 1")
+                .bind(sha1)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.is_some())
+    }
+}

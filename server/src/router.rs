@@ -1,0 +1,131 @@
+//! The router: every route, request IDs, metrics and tracing.
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use crate::metrics::RequestLabels;
+use crate::routes::{assets, cdn, data, ops};
+use crate::state::AppState;
+
+/// The header that carries a request's ID (echoed when the client sends one).
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Every route of the server over `state`, ready to serve or to mount in another app.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/health", get(ops::health))
+        .route("/ready", get(ops::ready))
+        .route("/metrics", get(ops::metrics))
+        .route("/images/{project}/{dataset}/{file}", get(cdn::image))
+        .route(
+            "/images/{project}/{dataset}/{file}/{vanity}",
+            get(cdn::image),
+        )
+        .route("/files/{project}/{dataset}/{file}", get(cdn::file))
+        .route("/files/{project}/{dataset}/{file}/{vanity}", get(cdn::file))
+        .route(
+            "/{version}/assets/images/{dataset}",
+            post(assets::upload_image),
+        )
+        .route(
+            "/{version}/assets/files/{dataset}",
+            post(assets::upload_file),
+        )
+        .route(
+            "/{version}/projects/{project}/assets/images/{dataset}",
+            post(assets::upload_image),
+        )
+        .route(
+            "/{version}/projects/{project}/assets/files/{dataset}",
+            post(assets::upload_file),
+        )
+        .route(
+            "/{version}/data/doc/{dataset}/{ids}",
+            get(data::get_documents),
+        )
+        .route(
+            "/{version}/projects/{project}/data/doc/{dataset}/{ids}",
+            get(data::get_documents),
+        )
+        .route("/{version}/data/mutate/{dataset}", post(data::mutate))
+        .route(
+            "/{version}/projects/{project}/data/mutate/{dataset}",
+            post(data::mutate),
+        )
+        .route_layer(middleware::from_fn(label_route))
+        .fallback(fallback)
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn fallback(request: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "No route for {} {}",
+        request.method(),
+        request.uri().path()
+    ))
+}
+
+/// The route pattern a request matched, carried from the inner layer to the outer one.
+#[derive(Debug, Clone)]
+struct RouteLabel(String);
+
+/// Runs inside routing, where the matched pattern is known; hands it outward.
+async fn label_route(request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned());
+    let mut response = next.run(request).await;
+    if let Some(route) = route {
+        response.extensions_mut().insert(RouteLabel(route));
+    }
+    response
+}
+
+/// Request ID (echoed or generated), JSON errors for unsupported methods, and the request
+/// counter by route and status.
+async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(REQUEST_ID)
+        .filter(|v| !v.is_empty() && v.len() <= 200)
+        .cloned()
+        .unwrap_or_else(|| {
+            HeaderValue::try_from(crate::auth::random_hex(16))
+                .unwrap_or(HeaderValue::from_static("-"))
+        });
+    request.headers_mut().insert(REQUEST_ID, id.clone());
+    let method = request.method().as_str().to_owned();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let route = response
+        .extensions()
+        .get::<RouteLabel>()
+        .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
+    if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        response = ApiError::new(
+            StatusCode::METHOD_NOT_ALLOWED,
+            format!("Method {method} is not allowed on {path}"),
+        )
+        .into_response();
+    }
+    response.headers_mut().insert(REQUEST_ID, id);
+    state
+        .metrics()
+        .requests
+        .get_or_create(&RequestLabels {
+            route,
+            method,
+            status: response.status().as_u16(),
+        })
+        .inc();
+    response
+}

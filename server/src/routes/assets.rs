@@ -1,0 +1,283 @@
+//! The Sanity Assets API: `POST /v{X}/assets/images/{dataset}` and `…/files/{dataset}`.
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use bytes::Bytes;
+use pixform::analyze::{analyze, AnalyzeError, AnalyzeOptions, AssetDocument, MetadataKind};
+use serde_json::{json, Value};
+
+use crate::auth;
+use crate::db::{AssetRow, Role};
+use crate::document::document;
+use crate::error::{ApiError, ApiResult};
+use crate::sanity;
+use crate::state::AppState;
+use crate::time::{now_ms, rfc3339_of_ms};
+
+/// Which endpoint received the upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Images,
+    Files,
+}
+
+/// `POST /v{X}/assets/images/{dataset}` (also under `/v{X}/projects/{id}/`).
+pub async fn upload_image(
+    State(state): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    upload(state, Endpoint::Images, params, query, headers, body).await
+}
+
+/// `POST /v{X}/assets/files/{dataset}` (also under `/v{X}/projects/{id}/`).
+pub async fn upload_file(
+    State(state): State<AppState>,
+    Path(params): Path<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    upload(state, Endpoint::Files, params, query, headers, body).await
+}
+
+/// The query options of an upload.
+#[derive(Debug, Default)]
+struct UploadQuery {
+    filename: Option<String>,
+    title: Option<String>,
+    description: Option<String>,
+    label: Option<String>,
+    credit_line: Option<String>,
+    source_name: Option<String>,
+    source_id: Option<String>,
+    source_url: Option<String>,
+    meta: Option<BTreeSet<MetadataKind>>,
+}
+
+fn parse_query(query: Option<&str>) -> ApiResult<UploadQuery> {
+    let mut q = UploadQuery::default();
+    for (key, value) in url::form_urlencoded::parse(query.unwrap_or("").as_bytes()) {
+        let value = value.into_owned();
+        let slot = match &*key {
+            "filename" => &mut q.filename,
+            "title" => &mut q.title,
+            "description" => &mut q.description,
+            "label" => &mut q.label,
+            "creditLine" => &mut q.credit_line,
+            "sourceName" => &mut q.source_name,
+            "sourceId" => &mut q.source_id,
+            "sourceUrl" => &mut q.source_url,
+            "meta" => {
+                let set = q.meta.get_or_insert_with(BTreeSet::new);
+                for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    match item {
+                        // Dimensions, alpha and opacity are always there; `none` asks for
+                        // nothing more.
+                        "image" | "none" => {}
+                        other => {
+                            let kind = other.parse::<MetadataKind>().map_err(|_| {
+                                ApiError::bad_request(format!(
+                                    "meta: expected palette, lqip, blurhash, exif, location, \
+                                     image or none, got {other:?}"
+                                ))
+                            })?;
+                            set.insert(kind);
+                        }
+                    }
+                }
+                continue;
+            }
+            // `tag` names the request for Sanity's logs; unknown keys are ignored as there.
+            _ => continue,
+        };
+        *slot = Some(value).filter(|v| !v.is_empty());
+    }
+    if q.source_name.is_none() && (q.source_id.is_some() || q.source_url.is_some()) {
+        return Err(ApiError::bad_request(
+            "sourceId and sourceUrl need sourceName (the external source's name)",
+        ));
+    }
+    Ok(q)
+}
+
+/// What analysis found, before anything is stored.
+struct Analysed {
+    document: AssetDocument,
+    facts: Option<pixform::codec::SourceInfo>,
+}
+
+async fn upload(
+    state: AppState,
+    endpoint: Endpoint,
+    params: HashMap<String, String>,
+    query: Option<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> ApiResult<Json<Value>> {
+    sanity::check_version(params.get("version").map_or("", String::as_str))?;
+    let project =
+        sanity::project(&state, params.get("project").map(String::as_str), &headers).await?;
+    let dataset_name = params.get("dataset").map_or("", String::as_str);
+    auth::require(&state, &headers, &project, Role::Editor).await?;
+    let dataset = sanity::dataset(&state, &project, dataset_name).await?;
+    let q = parse_query(query.as_deref())?;
+
+    let bytes = crate::upload::read_capped(&headers, body, state.config().max_upload_bytes).await?;
+    state.metrics().upload_bytes.inc_by(bytes.len() as u64);
+
+    let mut options = AnalyzeOptions::default();
+    if let Some(meta) = &q.meta {
+        options.metadata = meta.clone();
+    }
+    options.original_filename = q.filename.clone();
+    options.as_file = endpoint == Endpoint::Files;
+    options.limits = state.limits().clone();
+    let analysed = {
+        let bytes = bytes.clone();
+        state
+            .pool()
+            .run(move || -> Result<Analysed, AnalyzeError> {
+                let document = analyze(&bytes, &options)?;
+                let facts = match &document {
+                    AssetDocument::Image(_) => pixform::codec::probe(&bytes, &options.limits).ok(),
+                    AssetDocument::File(_) => None,
+                };
+                Ok(Analysed { document, facts })
+            })
+            .await?
+            .map_err(upload_error)?
+    };
+    if endpoint == Endpoint::Images && matches!(analysed.document, AssetDocument::File(_)) {
+        return Err(ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Not an image: the images endpoint takes JPEG, PNG, WebP or GIF bytes; \
+             send other files to /assets/files",
+        ));
+    }
+
+    let kind = match endpoint {
+        Endpoint::Images => "image",
+        Endpoint::Files => "file",
+    };
+    let sha1 = analysed.document.sha1hash().to_owned();
+    if let Some(existing) = state
+        .db()
+        .asset_by_content(&project, &dataset.name, kind, &sha1)
+        .await?
+    {
+        return Ok(Json(
+            json!({ "document": document(&existing, state.public_base()) }),
+        ));
+    }
+    let row = new_row(&project, &dataset.name, &q, &headers, analysed)?;
+    // The blob first: a crash before the row commits leaves an invisible blob for `gc`,
+    // never a row without its bytes.
+    state.blobs().put(&sha1, Bytes::clone(&bytes)).await?;
+    state.db().insert_asset(&row).await?;
+    let stored = state
+        .db()
+        .asset_by_content(&project, &dataset.name, kind, &sha1)
+        .await?
+        .ok_or_else(|| ApiError::internal("asset insert", "row missing after insert"))?;
+    tracing::info!(project, dataset = %dataset.name, id = %stored.id, size = stored.size, "asset stored");
+    Ok(Json(
+        json!({ "document": document(&stored, state.public_base()) }),
+    ))
+}
+
+fn upload_error(e: AnalyzeError) -> ApiError {
+    match e.http_status() {
+        // A corrupt or empty image is bad input, like any other undecodable upload.
+        422 => ApiError::bad_request(format!("Invalid image: {e}")),
+        415 => ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!("Unsupported image: {e}"),
+        ),
+        status => ApiError::from_engine(status, e),
+    }
+}
+
+fn new_row(
+    project: &str,
+    dataset: &str,
+    q: &UploadQuery,
+    headers: &HeaderMap,
+    analysed: Analysed,
+) -> ApiResult<AssetRow> {
+    let ms = now_ms();
+    let at = rfc3339_of_ms(ms);
+    let mut row = AssetRow {
+        project_id: project.to_owned(),
+        dataset: dataset.to_owned(),
+        id: analysed.document.id().to_owned(),
+        kind: String::new(),
+        sha1: analysed.document.sha1hash().to_owned(),
+        extension: String::new(),
+        mime_type: String::new(),
+        size: 0,
+        width: 0,
+        height: 0,
+        has_alpha: 0,
+        frames: 0,
+        format: None,
+        original_filename: q.filename.clone(),
+        title: q.title.clone(),
+        description: q.description.clone(),
+        label: q.label.clone(),
+        credit_line: q.credit_line.clone(),
+        alt_text: None,
+        source_name: q.source_name.clone(),
+        source_id: q.source_id.clone(),
+        source_url: q.source_url.clone(),
+        metadata: None,
+        rev: crate::auth::random_hex(11),
+        created_at: at.clone(),
+        updated_at: at,
+        created_ms: ms,
+    };
+    match analysed.document {
+        AssetDocument::Image(image) => {
+            let facts = analysed
+                .facts
+                .ok_or_else(|| ApiError::bad_request("Invalid image: the header cannot be read"))?;
+            row.kind = "image".into();
+            row.extension = image.extension;
+            row.mime_type = image.mime_type;
+            row.size = i64::try_from(image.size).unwrap_or(i64::MAX);
+            row.width = i64::from(image.metadata.dimensions.width);
+            row.height = i64::from(image.metadata.dimensions.height);
+            row.has_alpha = i64::from(facts.has_alpha);
+            row.frames = i64::from(facts.frames);
+            row.format = Some(facts.format.extension().to_owned());
+            row.metadata = Some(
+                serde_json::to_string(&image.metadata)
+                    .map_err(|e| ApiError::internal("metadata encoding", e))?,
+            );
+        }
+        AssetDocument::File(file) => {
+            row.kind = "file".into();
+            row.extension = file.extension;
+            row.mime_type = declared_type(headers).unwrap_or(file.mime_type);
+            row.size = i64::try_from(file.size).unwrap_or(i64::MAX);
+        }
+    }
+    Ok(row)
+}
+
+/// The declared `Content-Type` of a file upload, when it says more than "some bytes".
+fn declared_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    let mime = value.split(';').next()?.trim().to_ascii_lowercase();
+    let generic = mime.is_empty()
+        || mime == "application/octet-stream"
+        || mime == "application/x-www-form-urlencoded"
+        || !mime.contains('/');
+    (!generic).then_some(mime)
+}

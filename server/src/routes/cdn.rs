@@ -1,0 +1,435 @@
+//! The CDN: `/images/{project}/{dataset}/{sha1}-{W}x{H}.{ext}[/{vanity}]?{query}` and
+//! `/files/{project}/{dataset}/{sha1}.{ext}[/{vanity}]`.
+//!
+//! The response identity (ETag) comes from the engine's plan before any pixel work, so a
+//! revalidation (`If-None-Match`, `If-Modified-Since`) answers 304 without reading the blob.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use axum::body::Body;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use object_store::ObjectStoreExt;
+use pixform::plan::{PlanOptions, SourceFacts};
+use pixform::{ImageFormat, TransformOptions, TransformSpec};
+use sha1::{Digest, Sha1};
+
+use crate::auth;
+use crate::cache::{CacheKey, Rendered};
+use crate::db::{AclMode, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::state::{AppState, CdnAsset};
+use crate::store::Blobs;
+use crate::time::system_time_of_ms;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+// Token-authorized answers must not be shared by caches, and a revoked token must stop
+// working: no freshness at all.
+const PRIVATE: &str = "private, max-age=0";
+
+fn not_found(what: &str) -> ApiError {
+    ApiError::not_found(format!("{what} not found"))
+}
+
+/// `GET|HEAD /images/…`.
+pub async fn image(
+    State(state): State<AppState>,
+    method: Method,
+    Path(params): Path<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (project, dataset, file) = parts(&params);
+    let id = image_id(file).ok_or_else(|| not_found("Image"))?;
+    let asset = state
+        .cdn_asset(project, dataset, &id)
+        .await?
+        .ok_or_else(|| not_found("Image"))?;
+    authorize(&state, &headers, &asset).await?;
+    let row = &asset.row;
+    let limits = state.limits().clone();
+    let query = query.unwrap_or_default();
+    let spec = TransformSpec::from_query_with_limits(&query, &limits)
+        .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+    if spec.canonical_pairs().is_empty() {
+        return original(&state, &method, &headers, &asset, &row.mime_type, None).await;
+    }
+    let format = image_format(row.format.as_deref()).ok_or_else(|| not_found("Image"))?;
+    let facts = SourceFacts {
+        width: u32::try_from(row.width).unwrap_or(0),
+        height: u32::try_from(row.height).unwrap_or(0),
+        has_alpha: row.has_alpha != 0,
+        frames: u32::try_from(row.frames).unwrap_or(1).max(1),
+        format,
+    };
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .map(pixform::accepted_formats)
+        .unwrap_or_default();
+    let plan = pixform::plan::plan(
+        &facts,
+        &spec,
+        &PlanOptions::new(limits.clone(), accept.clone()),
+    )
+    .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+    let variant = format!(
+        "{:x}",
+        Sha1::digest(format!("{}:{}", row.sha1, plan.cache_key))
+    );
+    let meta = ResponseMeta {
+        etag: format!("\"{variant}\""),
+        last_modified: system_time_of_ms(row.created_ms),
+        public: asset.acl == AclMode::Public,
+        vary_accept: plan.vary_accept,
+    };
+    if let Some(not_modified) = meta.not_modified(&headers) {
+        return Ok(not_modified);
+    }
+    let key = CacheKey {
+        project: row.project_id.clone(),
+        dataset: row.dataset.clone(),
+        sha1: row.sha1.clone(),
+        variant,
+    };
+    let download_name = row
+        .original_filename
+        .as_deref()
+        .map(|n| n.rsplit_once('.').map_or(n, |(stem, _)| stem).to_owned())
+        .filter(|n| !n.is_empty());
+    let (rendered, hit) = state
+        .cache()
+        .get_or_render(&key, || async {
+            let source = state.source_bytes(row).await?;
+            let mut options = TransformOptions::new(limits, accept);
+            options.download_name = download_name;
+            let output = state
+                .pool()
+                .run(move || pixform::transform(&source, &spec, &options))
+                .await?
+                .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+            Ok(Rendered {
+                body: Bytes::from(output.bytes),
+                content_disposition: output.content_disposition,
+            })
+        })
+        .await?;
+    let mut response = meta.response(
+        StatusCode::OK,
+        plan.content_type,
+        rendered.body.len() as u64,
+    );
+    let h = response.headers_mut();
+    if let Some(cd) = rendered
+        .content_disposition
+        .and_then(|v| HeaderValue::try_from(v).ok())
+    {
+        h.insert(header::CONTENT_DISPOSITION, cd);
+    }
+    h.insert(
+        "x-cache",
+        HeaderValue::from_static(if hit { "HIT" } else { "MISS" }),
+    );
+    if method != Method::HEAD {
+        *response.body_mut() = Body::from(rendered.body);
+    }
+    Ok(response)
+}
+
+/// `GET|HEAD /files/…`, with single byte ranges.
+pub async fn file(
+    State(state): State<AppState>,
+    method: Method,
+    Path(params): Path<HashMap<String, String>>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let (project, dataset, file) = parts(&params);
+    let (sha1, ext) = file.rsplit_once('.').ok_or_else(|| not_found("File"))?;
+    let id = format!("file-{sha1}-{ext}");
+    let asset = state
+        .cdn_asset(project, dataset, &id)
+        .await?
+        .ok_or_else(|| not_found("File"))?;
+    authorize(&state, &headers, &asset).await?;
+    let download = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "dl")
+        .map(|(_, v)| {
+            let name = match v.trim() {
+                "" | "true" => asset
+                    .row
+                    .original_filename
+                    .clone()
+                    .unwrap_or_else(|| format!("{sha1}.{ext}")),
+                name => name.to_owned(),
+            };
+            attachment(&name)
+        });
+    let mime = asset.row.mime_type.clone();
+    original(&state, &method, &headers, &asset, &mime, download).await
+}
+
+/// The original bytes of an asset, whole or one range.
+async fn original(
+    state: &AppState,
+    method: &Method,
+    headers: &HeaderMap,
+    asset: &CdnAsset,
+    content_type: &str,
+    disposition: Option<String>,
+) -> ApiResult<Response> {
+    let row = &asset.row;
+    let meta = ResponseMeta {
+        etag: format!("\"{}\"", row.sha1),
+        last_modified: system_time_of_ms(row.created_ms),
+        public: asset.acl == AclMode::Public,
+        vary_accept: false,
+    };
+    if let Some(not_modified) = meta.not_modified(headers) {
+        return Ok(not_modified);
+    }
+    let size = u64::try_from(row.size).unwrap_or(0);
+    let range = match headers.get(header::RANGE).and_then(|v| v.to_str().ok()) {
+        Some(text) => parse_range(text, size),
+        None => RangeAnswer::Whole,
+    };
+    let (status, range) = match range {
+        RangeAnswer::Whole => (StatusCode::OK, 0..size),
+        RangeAnswer::Part(r) => (StatusCode::PARTIAL_CONTENT, r),
+        RangeAnswer::Unsatisfiable => {
+            let mut response = ApiError::new(
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                format!(
+                    "Range {:?} is outside the {size} bytes of the file",
+                    headers.get(header::RANGE)
+                ),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::try_from(format!("bytes */{size}")) {
+                response.headers_mut().insert(header::CONTENT_RANGE, v);
+            }
+            return Ok(response);
+        }
+    };
+    let mut response = meta.response(status, content_type, range.end - range.start);
+    let h = response.headers_mut();
+    h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+    if status == StatusCode::PARTIAL_CONTENT {
+        if let Ok(v) = HeaderValue::try_from(format!(
+            "bytes {}-{}/{size}",
+            range.start,
+            range.end.saturating_sub(1)
+        )) {
+            h.insert(header::CONTENT_RANGE, v);
+        }
+    }
+    if let Some(cd) = disposition.and_then(|v| HeaderValue::try_from(v).ok()) {
+        h.insert(header::CONTENT_DISPOSITION, cd);
+    }
+    if *method == Method::HEAD || range.is_empty() {
+        return Ok(response);
+    }
+    let path = Blobs::path_of(&row.sha1);
+    let body = if status == StatusCode::PARTIAL_CONTENT {
+        Body::from(state.blobs().get_range(&row.sha1, range).await?)
+    } else {
+        let stream = state.blobs().store().get(&path).await?.into_stream();
+        Body::from_stream(stream.map_err(std::io::Error::other))
+    };
+    *response.body_mut() = body;
+    Ok(response)
+}
+
+/// 403 for a private dataset unless the request has a viewer+ token of the project.
+async fn authorize(state: &AppState, headers: &HeaderMap, asset: &CdnAsset) -> ApiResult<()> {
+    if asset.acl == AclMode::Public {
+        return Ok(());
+    }
+    let denied = || {
+        ApiError::forbidden(format!(
+            "Dataset {:?} is private: a viewer token of project {:?} is required",
+            asset.row.dataset, asset.row.project_id
+        ))
+    };
+    match auth::token(state, headers).await {
+        Ok(Some(token)) => {
+            auth::check(&token, &asset.row.project_id, Role::Viewer).map_err(|_| denied())
+        }
+        _ => Err(denied()),
+    }
+}
+
+fn parts(params: &HashMap<String, String>) -> (&str, &str, &str) {
+    let get = |k: &str| params.get(k).map_or("", String::as_str);
+    (get("project"), get("dataset"), get("file"))
+}
+
+/// `{sha1}-{W}x{H}.{ext}` → `image-{sha1}-{W}x{H}-{ext}`.
+fn image_id(file: &str) -> Option<String> {
+    let (stem, ext) = file.rsplit_once('.')?;
+    let (name, dims) = stem.rsplit_once('-')?;
+    let (w, h) = dims.split_once('x')?;
+    let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    (number(w) && number(h) && !name.is_empty() && !ext.is_empty())
+        .then(|| format!("image-{name}-{w}x{h}-{ext}"))
+}
+
+fn image_format(extension: Option<&str>) -> Option<ImageFormat> {
+    let extension = extension?;
+    [
+        ImageFormat::Jpeg,
+        ImageFormat::Png,
+        ImageFormat::Webp,
+        ImageFormat::Gif,
+        ImageFormat::Avif,
+    ]
+    .into_iter()
+    .find(|f| f.extension() == extension)
+}
+
+/// `attachment; filename="…"; filename*=UTF-8''…` for a file name.
+fn attachment(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/'))
+        .collect();
+    let ascii: String = cleaned
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    let encoded =
+        percent_encoding::utf8_percent_encode(&cleaned, percent_encoding::NON_ALPHANUMERIC);
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
+enum RangeAnswer {
+    Whole,
+    Part(std::ops::Range<u64>),
+    Unsatisfiable,
+}
+
+/// A single `bytes=` range; anything else (several ranges, other units, garbage) is ignored
+/// and the whole body served, as RFC 9110 allows.
+fn parse_range(text: &str, size: u64) -> RangeAnswer {
+    let Some(spec) = text.trim().strip_prefix("bytes=") else {
+        return RangeAnswer::Whole;
+    };
+    if spec.contains(',') {
+        return RangeAnswer::Whole;
+    }
+    let Some((first, last)) = spec.trim().split_once('-') else {
+        return RangeAnswer::Whole;
+    };
+    let (first, last) = (first.trim(), last.trim());
+    let parse = |s: &str| s.parse::<u64>().ok();
+    let range = match (first.is_empty(), last.is_empty()) {
+        (true, true) => return RangeAnswer::Whole,
+        (true, false) => {
+            let Some(n) = parse(last) else {
+                return RangeAnswer::Whole;
+            };
+            if n == 0 {
+                return RangeAnswer::Unsatisfiable;
+            }
+            size.saturating_sub(n)..size
+        }
+        (false, _) => {
+            let Some(start) = parse(first) else {
+                return RangeAnswer::Whole;
+            };
+            let end = if last.is_empty() {
+                size
+            } else {
+                match parse(last) {
+                    Some(l) if l >= start => l.saturating_add(1).min(size),
+                    _ => return RangeAnswer::Whole,
+                }
+            };
+            if start >= size {
+                return RangeAnswer::Unsatisfiable;
+            }
+            start..end
+        }
+    };
+    if range.is_empty() {
+        RangeAnswer::Unsatisfiable
+    } else {
+        RangeAnswer::Part(range)
+    }
+}
+
+/// The headers every CDN answer of one representation shares.
+struct ResponseMeta {
+    etag: String,
+    last_modified: SystemTime,
+    public: bool,
+    vary_accept: bool,
+}
+
+impl ResponseMeta {
+    /// 304 when the client's copy is current: `If-None-Match` decides when present, else
+    /// `If-Modified-Since`.
+    fn not_modified(&self, headers: &HeaderMap) -> Option<Response> {
+        let fresh = match headers
+            .get(header::IF_NONE_MATCH)
+            .and_then(|v| v.to_str().ok())
+        {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == self.etag),
+            None => headers
+                .get(header::IF_MODIFIED_SINCE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| httpdate::parse_http_date(v).ok())
+                .is_some_and(|since| {
+                    let modified = httpdate::HttpDate::from(self.last_modified);
+                    SystemTime::from(modified) <= since
+                }),
+        };
+        fresh.then(|| {
+            let mut response = self.response(StatusCode::NOT_MODIFIED, "", 0);
+            response.headers_mut().remove(header::CONTENT_TYPE);
+            response.headers_mut().remove(header::CONTENT_LENGTH);
+            response
+        })
+    }
+
+    fn response(&self, status: StatusCode, content_type: &str, length: u64) -> Response {
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = status;
+        let h = response.headers_mut();
+        if let Ok(v) = HeaderValue::try_from(content_type) {
+            h.insert(header::CONTENT_TYPE, v);
+        }
+        h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+        if let Ok(v) = HeaderValue::try_from(self.etag.as_str()) {
+            h.insert(header::ETAG, v);
+        }
+        if let Ok(v) = HeaderValue::try_from(httpdate::fmt_http_date(self.last_modified)) {
+            h.insert(header::LAST_MODIFIED, v);
+        }
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static(if self.public { IMMUTABLE } else { PRIVATE }),
+        );
+        if self.vary_accept {
+            h.insert(header::VARY, HeaderValue::from_static("Accept"));
+        }
+        if self.public {
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+        }
+        h.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        response
+    }
+}

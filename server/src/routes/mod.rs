@@ -1,0 +1,6 @@
+//! HTTP handlers, one file per API.
+
+pub mod assets;
+pub mod cdn;
+pub mod data;
+pub mod ops;
