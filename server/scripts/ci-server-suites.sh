@@ -45,9 +45,15 @@ js_suite() {
 
 step "npm ci (server/tests/js)"
 (cd server/tests/js && npm ci --no-audit --no-fund)
-step "cargo build --bin pixform-server"
-# Default members, as the root `cargo test`: after it, nothing to build.
-cargo build --bin pixform-server
+
+# The server's integration tests by name, without -p: the packages stay the default members, so
+# features unify as in the root `cargo test` and its build is reused as it is (with -p, or with
+# `cargo build`, dependencies would build again with other features). The binary they run is the
+# one the JS suite runs.
+server_tests=()
+for f in server/tests/*.rs; do server_tests+=(--test "$(basename "$f" .rs)"); done
+step "building the server's tests and binary"
+cargo test "${server_tests[@]}" --no-run
 export PIXFORM_SERVER_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/pixform-server"
 
 step "JS suite: SQLite + local folder"
@@ -64,7 +70,7 @@ pixform_services_start
 
 if ((rust_pg)); then
   step "Rust suite: PostgreSQL + S3"
-  cargo test -p pixform-server --no-fail-fast 2>&1 | tee "$logs/rust-pg.log"
+  cargo test "${server_tests[@]}" --no-fail-fast 2>&1 | tee "$logs/rust-pg.log"
   passed=$(sed -n 's/^test result: ok\. \([0-9]*\) passed.*/\1/p' "$logs/rust-pg.log" | awk '{s += $1} END {print s + 0}')
   ((passed > 0)) || { echo "Rust suite on PostgreSQL + S3: no test passed" >&2; exit 1; }
   # The suite must have used the services, not quietly the defaults: its schema is in the
