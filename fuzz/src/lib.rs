@@ -241,7 +241,7 @@ fn decoded(name: &str, result: &Result<Decoded, CodecError>) -> String {
 /// Target `jpeg_dc`: the DC-only 1/8 JPEG decoder against the full decoder at 1/8. Neither may
 /// panic; where both succeed they must agree on size, layout, orientation and kept ICC
 /// profile, and on a valid JPEG (`libjpeg_clean`: libjpeg-turbo decodes it with neither error
-/// nor warning, asked only when both succeed) their pixels must be identical. On corrupt
+/// nor warning, asked only when both succeed) their pixels are compared. On corrupt
 /// entropy-coded data (out-of-range runs, garbage codes, extraneous bytes) the two recover
 /// differently, which is no defect, so pixels are not compared there. The last byte chooses
 /// sRGB conversion (even: convert), as bytes after the end-of-image marker are ignored.
@@ -270,8 +270,15 @@ pub fn jpeg_dc(data: &[u8], libjpeg_clean: impl FnOnce() -> bool) -> String {
         if libjpeg_clean() {
             outcome.push("libjpeg: clean".to_owned());
             if EXACT_REFERENCE {
-                assert!(dc.image.data() == full.image.data(), "pixels differ");
-                outcome.push("pixels: identical".to_owned());
+                // An outcome line, not a panic: a saved input's replay demands `identical`,
+                // while a campaign keeps running and records the input.
+                let same = dc.image.data() == full.image.data();
+                let line = if same {
+                    "pixels: identical"
+                } else {
+                    "pixels: differ"
+                };
+                outcome.push(line.to_owned());
             }
         } else {
             outcome.push("libjpeg: warns".to_owned());
