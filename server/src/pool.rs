@@ -4,12 +4,15 @@
 //! drops the handler, which drops the wait and frees the place. Work that has started runs to
 //! its end on its thread (a thread cannot be interrupted), holding its permit until then, so
 //! the memory bound is the engine's `Limits` times the workers.
+//!
+//! A render takes its slot ([`RenderPool::acquire`]) before it loads its source, so a waiting
+//! render holds no image bytes: what the queue holds stays small however large the sources.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -78,6 +81,12 @@ impl RenderPool {
         F: FnOnce() -> T + Send + 'static,
         T: Send + 'static,
     {
+        self.acquire().await?.run(work).await
+    }
+
+    /// Waits for a render thread and holds it until the slot runs its work or is dropped.
+    /// 503 with `Retry-After` when the queue is full or the wait passes the timeout.
+    pub async fn acquire(&self) -> Result<RenderSlot, ApiError> {
         let started = Instant::now();
         let permit = match Arc::clone(&self.permits).try_acquire_owned() {
             Ok(permit) => permit,
@@ -113,8 +122,31 @@ impl RenderPool {
         self.metrics
             .queue_wait_seconds
             .observe(started.elapsed().as_secs_f64());
-        let metrics = Arc::clone(&self.metrics);
+        Ok(RenderSlot {
+            permit,
+            metrics: Arc::clone(&self.metrics),
+        })
+    }
+}
+
+/// A render thread reserved for one piece of work; dropping it unused frees the thread.
+#[derive(Debug)]
+pub struct RenderSlot {
+    permit: OwnedSemaphorePermit,
+    metrics: Arc<Metrics>,
+}
+
+impl RenderSlot {
+    /// Runs `work` on a blocking thread, counted as a render in flight.
+    pub async fn run<T, F>(self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce() -> T + Send + 'static,
+        T: Send + 'static,
+    {
+        let RenderSlot { permit, metrics } = self;
         let joined = tokio::task::spawn_blocking(move || {
+            // The permit goes with the work: a handler dropped mid-render (client gone) must
+            // not let another render start while this one still holds its memory.
             let _permit = permit;
             let _running = InFlight::start(metrics);
             work()

@@ -104,11 +104,13 @@ pub async fn image(
     let (rendered, hit) = state
         .cache()
         .get_or_render(&key, || async {
+            // The slot first: a render waiting in the queue must not hold its source's bytes,
+            // or the queue, not the workers, would set the memory bound.
+            let slot = state.pool().acquire().await?;
             let source = state.source_bytes(row).await?;
             let mut options = TransformOptions::new(limits, accept);
             options.download_name = download_name;
-            let output = state
-                .pool()
+            let output = slot
                 .run(move || pixform::transform(&source, &spec, &options))
                 .await?
                 .map_err(|e| ApiError::from_engine(e.http_status(), e))?;

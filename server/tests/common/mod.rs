@@ -460,3 +460,19 @@ impl Reply {
         );
     }
 }
+
+/// The bytes of a photograph of the bench corpus: `PIXFORM_CORPUS` when set, else
+/// `benches/corpus` of the repository (as the engine's benchmarks find it).
+pub fn corpus_file(name: &str) -> Vec<u8> {
+    let dir = std::env::var_os("PIXFORM_CORPUS").map_or_else(
+        || PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../benches/corpus"),
+        PathBuf::from,
+    );
+    let path = dir.join(name);
+    std::fs::read(&path).unwrap_or_else(|e| {
+        panic!(
+            "bench corpus file {} ({e}); set PIXFORM_CORPUS to the corpus directory",
+            path.display()
+        )
+    })
+}
