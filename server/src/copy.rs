@@ -30,38 +30,28 @@ pub struct CopyReport {
 /// Asset rows read per query.
 const BATCH: i64 = 500;
 
+/// Blobs between two calls of the progress callback of [`copy`].
+pub const PROGRESS_EVERY: u64 = 100;
+
 /// Copies every project, dataset, token and asset row of `from` and every blob they point at
-/// into `to`.
+/// into `to`. After every [`PROGRESS_EVERY`]th blob (copied or present), `progress` gets the
+/// report so far and the number of blobs to go through in all.
 pub async fn copy(
     from_db: &Db,
     from_blobs: &Blobs,
     to_db: &Db,
     to_blobs: &Blobs,
+    mut progress: impl FnMut(&CopyReport, u64),
 ) -> Result<CopyReport, String> {
     let mut report = CopyReport::default();
     let assets = all_assets(from_db).await?;
     let blobs: BTreeSet<&str> = assets.iter().map(|a| a.sha1.as_str()).collect();
+    let total = blobs.len() as u64;
     for sha1 in blobs {
-        let path = Blobs::path_of(sha1);
-        if to_blobs.store().head(&path).await.is_ok() {
-            report.blobs_present += 1;
-            continue;
+        copy_blob(sha1, from_blobs, to_blobs, &mut report).await?;
+        if (report.blobs_copied + report.blobs_present) % PROGRESS_EVERY == 0 {
+            progress(&report, total);
         }
-        let bytes = from_blobs
-            .get(sha1)
-            .await
-            .map_err(|e| format!("reading blob {sha1}: {e}"))?;
-        let actual = format!("{:x}", Sha1::digest(&bytes));
-        if actual != sha1 {
-            return Err(format!(
-                "blob {sha1} is corrupt: its bytes hash to {actual}; nothing more was copied"
-            ));
-        }
-        to_blobs
-            .put(sha1, bytes)
-            .await
-            .map_err(|e| format!("writing blob {sha1}: {e}"))?;
-        report.blobs_copied += 1;
     }
     let db_err = |e: sqlx::Error| format!("copying rows: {e}");
     for row in sqlx::query("SELECT id, display_name, created_at FROM projects")
@@ -124,6 +114,37 @@ pub async fn copy(
         tally(&mut report, u64::from(inserted));
     }
     Ok(report)
+}
+
+/// One blob, unless the target has it: a blob is written whole under its name (a local
+/// folder renames a finished temporary file, S3 puts are atomic), so a name present is a
+/// complete blob even after an interrupted copy.
+async fn copy_blob(
+    sha1: &str,
+    from_blobs: &Blobs,
+    to_blobs: &Blobs,
+    report: &mut CopyReport,
+) -> Result<(), String> {
+    if to_blobs.store().head(&Blobs::path_of(sha1)).await.is_ok() {
+        report.blobs_present += 1;
+        return Ok(());
+    }
+    let bytes = from_blobs
+        .get(sha1)
+        .await
+        .map_err(|e| format!("reading blob {sha1}: {e}"))?;
+    let actual = format!("{:x}", Sha1::digest(&bytes));
+    if actual != sha1 {
+        return Err(format!(
+            "blob {sha1} is corrupt: its bytes hash to {actual}; nothing more was copied"
+        ));
+    }
+    to_blobs
+        .put(sha1, bytes)
+        .await
+        .map_err(|e| format!("writing blob {sha1}: {e}"))?;
+    report.blobs_copied += 1;
+    Ok(())
 }
 
 fn tally(report: &mut CopyReport, inserted: u64) {

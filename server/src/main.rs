@@ -25,7 +25,15 @@ async fn migrate(args: MigrateArgs) -> Result<(), server::RunError> {
     let mut target = args.config.clone();
     target.store = Some(to_store);
     let to_blobs = Blobs::open(&target)?;
-    let r = copy::copy(&db, &blobs, &to_db, &to_blobs).await?;
+    // Progress on stdout, so an operator (or a script) sees how far a long copy got.
+    let r = copy::copy(&db, &blobs, &to_db, &to_blobs, |r, total| {
+        println!(
+            "blobs: {}/{total} ({} present)",
+            r.blobs_copied + r.blobs_present,
+            r.blobs_present
+        );
+    })
+    .await?;
     println!(
         "copied {} rows ({} present), {} blobs ({} present)",
         r.rows_copied, r.rows_present, r.blobs_copied, r.blobs_present

@@ -461,6 +461,56 @@ impl Reply {
     }
 }
 
+impl Server {
+    /// Another instance of this server's install: the same database, blob store and project,
+    /// with a data folder (so a derived-image cache) of its own, as instances behind one load
+    /// balancer have.
+    pub fn start_sibling(&self) -> Server {
+        let mut args = self.args.clone();
+        args.extend(self.storage_args());
+        Server::start_plain(args, self.project.clone())
+    }
+
+    /// `--database` and `--store` naming this server's storage, its defaults spelled out (its
+    /// own flags when it was started with them).
+    pub fn storage_args(&self) -> Vec<String> {
+        let mut args = self.backend_args();
+        let named = |args: &[String], flag: &str| args.iter().chain(&self.args).any(|a| a == flag);
+        if !named(&args, "--database") {
+            let db = self.data.path().join("pixform.db");
+            args.extend([
+                "--database".into(),
+                format!("sqlite://{}?mode=rwc", db.display()),
+            ]);
+        }
+        if !named(&args, "--store") {
+            let blobs = self.data.path().join("blobs");
+            args.extend(["--store".into(), blobs.display().to_string()]);
+        }
+        args
+    }
+}
+
+/// A new empty database on the PostgreSQL server of `url` (`postgres://…/db?…`): its URL.
+pub fn new_postgres_database(url: &str) -> String {
+    let name = format!("t{}", unique(12));
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let db = pixform_server::db::Db::connect(url).await.expect("connect");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(db.pool())
+            .await
+            .expect("create database");
+    });
+    let (address, query) = url.split_once('?').unwrap_or((url, ""));
+    let (server_part, _) = address.rsplit_once('/').expect("database URL with a name");
+    if query.is_empty() {
+        format!("{server_part}/{name}")
+    } else {
+        format!("{server_part}/{name}?{query}")
+    }
+}
+
 /// The bytes of a photograph of the bench corpus: `PIXFORM_CORPUS` when set, else
 /// `benches/corpus` of the repository (as the engine's benchmarks find it).
 pub fn corpus_file(name: &str) -> Vec<u8> {
