@@ -3,7 +3,9 @@
 //! Blobs are content-addressed (`{sha1[0..2]}/{sha1}`), shared by every dataset that holds
 //! the same bytes, and written before the row that points at them is committed.
 
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use bytes::Bytes;
 use object_store::aws::AmazonS3Builder;
@@ -17,7 +19,20 @@ use crate::config::Config;
 #[derive(Debug, Clone)]
 pub struct Blobs {
     store: Arc<dyn ObjectStore>,
-    local: bool,
+    /// The folder of a local store: where a crash can leave half-written files.
+    root: Option<PathBuf>,
+}
+
+/// A file a local put left half-written (`{sha1}#{n}`, renamed into place when complete), which
+/// listings never show: the process died while writing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartialWrite {
+    /// The file.
+    pub path: PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its last write.
+    pub modified: SystemTime,
 }
 
 impl Blobs {
@@ -36,10 +51,7 @@ impl Blobs {
                 "" => Arc::new(s3),
                 p => Arc::new(object_store::prefix::PrefixStore::new(s3, p)),
             };
-            return Ok(Blobs {
-                store,
-                local: false,
-            });
+            return Ok(Blobs { store, root: None });
         }
         let dir = spec.strip_prefix("file://").unwrap_or(&spec);
         std::fs::create_dir_all(dir).map_err(|e| object_store::Error::Generic {
@@ -49,7 +61,7 @@ impl Blobs {
         let fs = LocalFileSystem::new_with_prefix(dir)?.with_automatic_cleanup(true);
         Ok(Blobs {
             store: Arc::new(fs),
-            local: true,
+            root: Some(PathBuf::from(dir)),
         })
     }
 
@@ -60,7 +72,54 @@ impl Blobs {
 
     /// Whether blobs are on this machine's disk (so reading one is cheap).
     pub fn is_local(&self) -> bool {
-        self.local
+        self.root.is_some()
+    }
+
+    /// The half-written blob files of a local store (none for S3, whose puts are atomic on the
+    /// server). Blocking: call it off the async threads.
+    pub fn partial_writes(&self) -> std::io::Result<Vec<PartialWrite>> {
+        let mut found = Vec::new();
+        let Some(root) = &self.root else {
+            return Ok(found);
+        };
+        for shard in std::fs::read_dir(root)? {
+            let shard = shard?;
+            if !shard.file_type()?.is_dir() {
+                continue;
+            }
+            let entries = match std::fs::read_dir(shard.path()) {
+                Ok(entries) => entries,
+                // Removed by a concurrent delete of its last blob.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            for entry in entries {
+                let entry = entry?;
+                let name = entry.file_name();
+                let Some((sha1, suffix)) = name.to_str().and_then(|n| n.split_once('#')) else {
+                    continue;
+                };
+                let staged = sha1.len() == 40
+                    && sha1.bytes().all(|b| b.is_ascii_hexdigit())
+                    && !suffix.is_empty()
+                    && suffix.bytes().all(|b| b.is_ascii_digit());
+                if !staged {
+                    continue;
+                }
+                let meta = match entry.metadata() {
+                    Ok(meta) => meta,
+                    // Renamed into place since the listing.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                };
+                found.push(PartialWrite {
+                    path: entry.path(),
+                    size: meta.len(),
+                    modified: meta.modified()?,
+                });
+            }
+        }
+        Ok(found)
     }
 
     /// The path of the blob with this SHA-1.

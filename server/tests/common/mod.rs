@@ -511,6 +511,68 @@ pub fn new_postgres_database(url: &str) -> String {
     }
 }
 
+impl Server {
+    /// This server's database and blob store, opened in the test process: to look at what the
+    /// server stored, or to store something behind its back.
+    pub fn open_storage(
+        &self,
+        runtime: &tokio::runtime::Runtime,
+    ) -> (pixform_server::db::Db, pixform_server::store::Blobs) {
+        let mut config = pixform_server::Config::with_data(self.data.path());
+        for pair in self.backend_args().chunks(2) {
+            match pair {
+                [flag, value] if flag == "--database" => config.database = Some(value.clone()),
+                [flag, value] if flag == "--store" => config.store = Some(value.clone()),
+                _ => {}
+            }
+        }
+        runtime
+            .block_on(pixform_server::open(&config))
+            .expect("open the server's storage")
+    }
+}
+
+/// Every blob of the store by SHA-1, with its size.
+pub fn blob_sizes(
+    runtime: &tokio::runtime::Runtime,
+    blobs: &pixform_server::store::Blobs,
+) -> std::collections::BTreeMap<String, u64> {
+    use futures_util::StreamExt;
+    runtime.block_on(async {
+        let mut listing = blobs.store().list(None);
+        let mut out = std::collections::BTreeMap::new();
+        while let Some(meta) = listing.next().await {
+            let meta = meta.expect("list blobs");
+            if let Some(sha1) = pixform_server::store::Blobs::sha1_of(&meta.location) {
+                out.insert(sha1.to_owned(), meta.size);
+            }
+        }
+        out
+    })
+}
+
+/// Every asset row of `project`, in key order.
+pub fn project_rows(
+    runtime: &tokio::runtime::Runtime,
+    db: &pixform_server::db::Db,
+    project: &str,
+) -> Vec<pixform_server::db::AssetRow> {
+    let mut rows: Vec<pixform_server::db::AssetRow> = Vec::new();
+    loop {
+        let (dataset, id) = rows.last().map_or((String::new(), String::new()), |r| {
+            (r.dataset.clone(), r.id.clone())
+        });
+        let page = runtime
+            .block_on(db.assets_after(project, &dataset, &id, 500))
+            .expect("list asset rows");
+        let before = rows.len();
+        rows.extend(page.into_iter().take_while(|r| r.project_id == project));
+        if rows.len() - before < 500 {
+            return rows;
+        }
+    }
+}
+
 /// The bytes of a photograph of the bench corpus: `PIXFORM_CORPUS` when set, else
 /// `benches/corpus` of the repository (as the engine's benchmarks find it).
 pub fn corpus_file(name: &str) -> Vec<u8> {
