@@ -307,6 +307,7 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
         "durability on {}: seed {seed} (replay with PIXFORM_TEST_SEED={seed})",
         common::backend_name()
     );
+    let phase = |what: &str| println!("  at {:.1?}: {what}", began.elapsed());
     let mut server = Server::start_with(&["--public-url", PUBLIC_URL], &[]);
     let base = Arc::new(RwLock::new(server.base.clone()));
     let stop = Arc::new(AtomicBool::new(false));
@@ -356,11 +357,7 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
     // 1. Every acknowledged upload is complete and served.
     assert_acks_served(&server, &acks);
 
-    println!(
-        "  at {:.1?}: {}",
-        began.elapsed(),
-        "acknowledged uploads served"
-    );
+    phase("acknowledged uploads served");
     // 2. Nothing half-made is visible: every row of the project has its blob, of its size and
     // SHA-1, and is served.
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -400,7 +397,7 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
         rows.len() - acks.len()
     );
 
-    println!("  at {:.1?}: {}", began.elapsed(), "rows complete");
+    phase("rows complete");
     // 3. gc. A deterministic orphan (a blob whose row never committed), so that the check
     // cannot pass on an empty set, and on a local store a file a put left half-written.
     let orphan = format!(
@@ -453,7 +450,7 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
             all.len()
         )
     );
-    println!("  at {:.1?}: {}", began.elapsed(), "gc kept young orphans");
+    phase("gc kept young orphans");
     // ...and without it, exactly the orphans go.
     assert_eq!(
         server.gc("0s"),
@@ -466,19 +463,11 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
     assert_eq!(blob_sizes(&runtime, &blobs), referenced);
     assert_eq!(blobs.partial_writes().unwrap(), Vec::new());
 
-    println!(
-        "  at {:.1?}: {}",
-        began.elapsed(),
-        "gc deleted exactly the orphans"
-    );
+    phase("gc deleted exactly the orphans");
     // 4. Everything acknowledged is still served, by a fresh process (no in-memory state).
     server.restart();
     assert_acks_served(&server, &acks);
-    println!(
-        "  at {:.1?}: {}",
-        began.elapsed(),
-        "acknowledged uploads served after gc and a restart"
-    );
+    phase("acknowledged uploads served after gc and a restart");
     assert!(!server.stderr().contains("panicked"), "{}", server.stderr());
     println!("durability: done in {:.1?}", began.elapsed());
 }

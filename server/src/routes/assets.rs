@@ -130,6 +130,13 @@ async fn upload(
     let q = parse_query(query.as_deref())?;
 
     let bytes = crate::upload::read_capped(&headers, body, state.config().max_upload_bytes).await?;
+    // Nothing to describe or serve: refused on both endpoints rather than stored as an empty
+    // file (the images endpoint would otherwise answer "not an image").
+    if bytes.is_empty() {
+        return Err(ApiError::bad_request(
+            "Empty upload: the request body has no bytes",
+        ));
+    }
     state.metrics().upload_bytes.inc_by(bytes.len() as u64);
 
     let mut options = AnalyzeOptions::default();
@@ -143,16 +150,16 @@ async fn upload(
         let bytes = bytes.clone();
         state
             .pool()
-            .run(move || -> Result<Analysed, AnalyzeError> {
-                let document = analyze(&bytes, &options)?;
+            .run(move || -> Result<Analysed, ApiError> {
+                let document = analyze(&bytes, &options)
+                    .map_err(|e| analyze_error(e, &bytes, &options.limits))?;
                 let facts = match &document {
                     AssetDocument::Image(_) => pixform::codec::probe(&bytes, &options.limits).ok(),
                     AssetDocument::File(_) => None,
                 };
                 Ok(Analysed { document, facts })
             })
-            .await?
-            .map_err(upload_error)?
+            .await??
     };
     if endpoint == Endpoint::Images && matches!(analysed.document, AssetDocument::File(_)) {
         return Err(ApiError::new(
@@ -190,6 +197,20 @@ async fn upload(
     Ok(Json(
         json!({ "document": document(&stored, state.public_base()) }),
     ))
+}
+
+/// The answer to a failed analysis. Analysis reports a limit that only decoding meets (a GIF
+/// frame far larger than its logical screen) as corrupt data; the header reader, which walks
+/// every frame, names the limit, so such a source is 413 like any other over the limits.
+fn analyze_error(e: AnalyzeError, bytes: &[u8], limits: &pixform::Limits) -> ApiError {
+    if matches!(e, AnalyzeError::Decode { .. }) {
+        if let Err(header) = pixform::codec::probe(bytes, limits) {
+            if header.http_status() == 413 {
+                return ApiError::from_engine(413, header);
+            }
+        }
+    }
+    upload_error(e)
 }
 
 fn upload_error(e: AnalyzeError) -> ApiError {
