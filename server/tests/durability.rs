@@ -356,8 +356,8 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
 
     // 1. Every acknowledged upload is complete and served.
     assert_acks_served(&server, &acks);
-
     phase("acknowledged uploads served");
+
     // 2. Nothing half-made is visible: every row of the project has its blob, of its size and
     // SHA-1, and is served.
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -396,8 +396,8 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
         rows.len(),
         rows.len() - acks.len()
     );
-
     phase("rows complete");
+
     // 3. gc. A deterministic orphan (a blob whose row never committed), so that the check
     // cannot pass on an empty set, and on a local store a file a put left half-written.
     let orphan = format!(
@@ -462,8 +462,8 @@ fn acknowledged_uploads_survive_sigkill_and_gc_reclaims_exactly_the_orphans() {
     );
     assert_eq!(blob_sizes(&runtime, &blobs), referenced);
     assert_eq!(blobs.partial_writes().unwrap(), Vec::new());
-
     phase("gc deleted exactly the orphans");
+
     // 4. Everything acknowledged is still served, by a fresh process (no in-memory state).
     server.restart();
     assert_acks_served(&server, &acks);

@@ -318,9 +318,9 @@ fn read_response(stream: &mut TcpStream) -> (u16, Vec<u8>) {
 }
 
 /// An upload over the limit on a raw connection. With `Content-Length` only the headers are
-/// sent: the answer must come before any of the body. Chunked, the bytes go in chunks of 8 KiB
-/// until the server answers (it must as soon as the stream passes the limit) or the total
-/// reaches twice the limit.
+/// sent: the answer must come before any of the body. Chunked, chunks of 8 KiB go out until
+/// the total passes the limit, a little at a time so that the server reads each before the
+/// next, then the answer is read.
 fn upload_over_limit(server: &Server, kind: &str, chunked: bool) -> Reply {
     let address = server.base.trim_start_matches("http://");
     let mut stream = TcpStream::connect(address).expect("connect");
@@ -340,19 +340,15 @@ fn upload_over_limit(server: &Server, kind: &str, chunked: bool) -> Reply {
     stream.write_all(head.as_bytes()).unwrap();
     if chunked {
         let chunk = vec![b'x'; 8192];
+        let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
         let mut sent = 0;
-        while sent <= 2 * MAX_UPLOAD {
-            let frame = [format!("{:x}\r\n", chunk.len()).as_bytes(), &chunk, b"\r\n"].concat();
+        while sent <= MAX_UPLOAD {
             if stream.write_all(&frame).is_err() {
                 // The server answered and closed while this chunk was on its way.
                 break;
             }
             sent += chunk.len();
-            // Let the server read what is there, so that it answers before more arrives.
             std::thread::sleep(Duration::from_millis(5));
-            if sent > MAX_UPLOAD {
-                break;
-            }
         }
     }
     let (status, body) = read_response(&mut stream);
