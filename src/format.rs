@@ -20,6 +20,34 @@ pub enum ImageFormat {
 }
 
 impl ImageFormat {
+    /// Every format, in declaration order: the one list the lookups below search.
+    pub const ALL: [ImageFormat; 5] = [
+        ImageFormat::Jpeg,
+        ImageFormat::Png,
+        ImageFormat::Webp,
+        ImageFormat::Gif,
+        ImageFormat::Avif,
+    ];
+
+    /// The format whose [`extension`](Self::extension) is `ext`, ignoring ASCII case; `jpeg`
+    /// is accepted for JPEG as well. `None` for anything else.
+    pub fn from_extension(ext: &str) -> Option<ImageFormat> {
+        if ext.eq_ignore_ascii_case("jpeg") {
+            return Some(ImageFormat::Jpeg);
+        }
+        Self::ALL
+            .into_iter()
+            .find(|f| f.extension().eq_ignore_ascii_case(ext))
+    }
+
+    /// The format whose [`mime_type`](Self::mime_type) is `mime` (ASCII case ignored, no
+    /// parameters). `None` for anything else, wildcards included.
+    pub fn from_mime_type(mime: &str) -> Option<ImageFormat> {
+        Self::ALL
+            .into_iter()
+            .find(|f| f.mime_type().eq_ignore_ascii_case(mime))
+    }
+
     /// The IANA media type, e.g. `image/jpeg`.
     pub fn mime_type(self) -> &'static str {
         match self {
@@ -51,5 +79,35 @@ impl ImageFormat {
 impl fmt::Display for ImageFormat {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.extension())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ImageFormat;
+
+    #[test]
+    fn lookups_invert_the_names() {
+        for f in ImageFormat::ALL {
+            assert_eq!(ImageFormat::from_extension(f.extension()), Some(f));
+            assert_eq!(ImageFormat::from_mime_type(f.mime_type()), Some(f));
+        }
+        let cases = [
+            ("JPG", Some(ImageFormat::Jpeg)),
+            ("jpeg", Some(ImageFormat::Jpeg)),
+            ("Png", Some(ImageFormat::Png)),
+            ("tiff", None),
+            ("", None),
+            (".png", None),
+        ];
+        for (ext, want) in cases {
+            assert_eq!(ImageFormat::from_extension(ext), want, "{ext}");
+        }
+        assert_eq!(
+            ImageFormat::from_mime_type("IMAGE/WEBP"),
+            Some(ImageFormat::Webp)
+        );
+        assert_eq!(ImageFormat::from_mime_type("image/*"), None);
+        assert_eq!(ImageFormat::from_mime_type("image/jpg"), None);
     }
 }

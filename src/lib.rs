@@ -71,7 +71,8 @@ pub use params::spec::TransformSpec;
 pub use pipeline::{render, Rendered};
 pub use pixels::{BufferPool, BufferSizeError, Image, PixelLayout};
 pub use transform::{
-    accepted_formats, transform, Output, OutputFacts, TransformOptions, Transformer,
+    accepted_formats, attachment_disposition, transform, Output, OutputFacts, TransformOptions,
+    Transformer,
 };
 
 /// The README's Rust examples, compiled by `cargo test` so they stay true to the API.

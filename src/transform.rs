@@ -46,13 +46,8 @@ pub fn accepted_formats(accept: &str) -> Vec<ImageFormat> {
     let mut out = Vec::new();
     for part in accept.split(',') {
         let mime = part.split(';').next().unwrap_or("").trim();
-        let format = match mime {
-            "image/avif" => ImageFormat::Avif,
-            "image/webp" => ImageFormat::Webp,
-            "image/png" => ImageFormat::Png,
-            "image/jpeg" => ImageFormat::Jpeg,
-            "image/gif" => ImageFormat::Gif,
-            _ => continue,
+        let Some(format) = ImageFormat::from_mime_type(mime) else {
+            continue;
         };
         if !out.contains(&format) {
             out.push(format);
@@ -250,18 +245,31 @@ fn planned_layout(image: Image, plan: &Plan) -> Result<Image, Error> {
     })
 }
 
-/// `attachment; filename="…"; filename*=UTF-8''…` for a download name from the query.
-///
-/// An empty name or `true` (what the Sanity client sends for a download without a name)
-/// gives `<default>.<ext>`. The quoted ASCII form drops anything that could break the header
-/// or name a path (control characters, quotes, backslashes, slashes) and replaces other
-/// non-ASCII characters with `_`; the RFC 5987 form carries the full UTF-8 name.
+/// `attachment; filename="…"; filename*=UTF-8''…` for a download name from the query: an
+/// empty name or `true` (what the Sanity client sends for a download without a name) gives
+/// `<default>.<ext>`, any other name goes to [`attachment_disposition`].
 pub(crate) fn content_disposition(name: &str, default: &str, format: ImageFormat) -> String {
-    let name = match name.trim() {
-        "" | "true" => format!("{default}.{}", format.extension()),
-        n => n.to_owned(),
-    };
-    let cleaned: String = name
+    match name.trim() {
+        "" | "true" => attachment_disposition(&format!("{default}.{}", format.extension())),
+        n => attachment_disposition(n),
+    }
+}
+
+/// The `Content-Disposition` value that downloads a file under `file_name`:
+/// `attachment; filename="…"`, plus RFC 6266's `filename*=UTF-8''…` when the name is not
+/// ASCII. The quoted form drops anything that could break the header or name a path (control
+/// characters, quotes, backslashes, slashes) and replaces other non-ASCII characters with `_`;
+/// the `filename*` form carries the cleaned name in full, percent-encoded.
+///
+/// ```
+/// assert_eq!(pixform::attachment_disposition("a/b.pdf"), "attachment; filename=\"ab.pdf\"");
+/// assert_eq!(
+///     pixform::attachment_disposition("café.png"),
+///     "attachment; filename=\"caf_.png\"; filename*=UTF-8''caf%C3%A9.png"
+/// );
+/// ```
+pub fn attachment_disposition(file_name: &str) -> String {
+    let cleaned: String = file_name
         .chars()
         .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/'))
         .collect();

@@ -606,6 +606,27 @@ fn errors_carry_context_and_status() {
         assert_eq!(err, want);
         assert_eq!(err.http_status(), status, "{err}");
     }
+    // A 1×1 GIF screen holding a 2000×2000 frame: the header passes, the decoder meets the
+    // frame and names the limit, which stays a limit (413), not corrupt data.
+    let mut frame_bomb = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff".to_vec();
+    frame_bomb
+        .extend_from_slice(b"\x2c\x00\x00\x00\x00\xd0\x07\xd0\x07\x00\x02\x02\x44\x01\x00\x3b");
+    let err = analyze(
+        &frame_bomb,
+        &opts_with(|o| o.limits.max_source_pixels = 1_000_000),
+    )
+    .unwrap_err();
+    assert_eq!(
+        err,
+        AnalyzeError::SourceTooLarge {
+            width: 1,
+            height: 1,
+            limit: LimitKind::MaxSourcePixels,
+            value: 4_000_000,
+            max: 1_000_000,
+        }
+    );
+    assert_eq!(err.http_status(), 413);
     let err = analyze(truncated, &AnalyzeOptions::default()).unwrap_err();
     assert!(matches!(err, AnalyzeError::Decode { .. }), "{err:?}");
     assert_eq!(err.http_status(), 422);

@@ -14,11 +14,22 @@ mod fuzz_dict;
 /// A target's check, given the input and its `.expected` text; returns the outcome.
 type Check = fn(&[u8], &str) -> String;
 
-/// `jpeg_dc` takes libjpeg-turbo's verdict on the input, which the fuzz target computes and
-/// a saved input records (`libjpeg: clean` or `libjpeg: warns`, from `djpeg`'s exit status:
-/// 0 or 2).
+/// `jpeg_dc` takes libjpeg-turbo's verdicts on the input, which the fuzz target computes and
+/// a saved input records: `libjpeg: clean` or `libjpeg: warns` (`djpeg`'s exit status, 0 or
+/// 2), and for a clean one whether the full decoder reads it as libjpeg-turbo does
+/// (`reference: reads as libjpeg`, its 1/8 decode equal to that of `jpegtran -copy all`'s
+/// output, or `reference: reads otherwise`).
 fn jpeg_dc(data: &[u8], expected: &str) -> String {
-    fuzz_checks::jpeg_dc(data, || expected.lines().any(|l| l == "libjpeg: clean"))
+    let has = |line: &str| expected.lines().any(|l| l == line);
+    fuzz_checks::jpeg_dc(data, || {
+        if has("libjpeg: clean") {
+            fuzz_checks::Libjpeg::Clean {
+                reference_agrees: has("reference: reads as libjpeg"),
+            }
+        } else {
+            fuzz_checks::Libjpeg::Warns
+        }
+    })
 }
 
 const TARGETS: &[(&str, Check)] = &[
@@ -68,7 +79,10 @@ fn saved_inputs_give_their_expected_outcome() {
         // the DC-only decoder, so the jpeg_dc check compares no pixels there (tests/jpeg_dc.rs
         // compares against jpeg-decoder in that build); every other line must still match.
         let expected = if cfg!(feature = "turbojpeg") {
-            expected.replace("\npixels: identical", "")
+            expected
+                .replace("\nreference: reads as libjpeg", "")
+                .replace("\nreference: reads otherwise", "")
+                .replace("\npixels: identical", "")
         } else {
             expected
         };

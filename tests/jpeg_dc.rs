@@ -518,3 +518,24 @@ fn truncated_and_corrupted_files_are_typed_errors_or_consistent_images() {
         assert!(expected(&err), "{input:?}: {err:?}");
     }
 }
+
+/// A baseline file (found by the `jpeg_dc` fuzz target) whose AC runs pass coefficient 63.
+/// libjpeg-turbo reads the run's value bits and goes on, silently; jpeg-decoder ends the block
+/// without them and drifts. The DC-only decoder must read what libjpeg-turbo reads: its
+/// decode equals jpeg-decoder's decode of `jpegtran -copy all`'s transcoding, which holds the
+/// coefficients as libjpeg-turbo read them in plain runs.
+#[test]
+fn ac_runs_past_the_block_are_read_as_libjpeg_reads_them() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata");
+    let read = |p: &str| std::fs::read(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let original = read("fuzz-regressions/jpeg_dc/valid-baseline-ac-run-past-63");
+    let transcoded = read("jpeg-dc/ac-run-past-63.jpegtran.jpg");
+    let dc = decode_dc_only(&original, &Limits::default()).unwrap();
+    assert_eq!(dc, jpeg_decoder_eighth(&transcoded));
+    // The reason the fuzz target compares through the transcoding: jpeg-decoder itself reads
+    // the original otherwise.
+    assert_ne!(
+        jpeg_decoder_eighth(&original),
+        jpeg_decoder_eighth(&transcoded)
+    );
+}

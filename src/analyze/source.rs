@@ -7,7 +7,7 @@
 //! with alpha are decoded in full, because `isOpaque` speaks of every pixel.
 
 use super::error::{internal, AnalyzeError};
-use crate::codec::{self, CodecError, DecodeOptions};
+use crate::codec::{self, CodecError, DecodeOptions, SourceInfo};
 use crate::format::ImageFormat;
 use crate::limits::{LimitExceeded, Limits};
 use crate::ops::{self, Filter, SourceWindow};
@@ -48,11 +48,7 @@ pub(crate) fn load(
             format: format.extension(),
         });
     }
-    let codec_error = |e: CodecError| AnalyzeError::Decode {
-        format,
-        message: e.to_string(),
-    };
-    let info = codec::probe(bytes, &Limits::none()).map_err(codec_error)?;
+    let info = codec::probe(bytes, &Limits::none()).map_err(|e| codec_error(e, format, None))?;
     check_size(info.width, info.height, info.frames, limits)?;
     let hints = DecoderHints::for_resize(
         format,
@@ -68,7 +64,7 @@ pub(crate) fn load(
         },
         &mut BufferPool::new(),
     )
-    .map_err(codec_error)?;
+    .map_err(|e| codec_error(e, format, Some(&info)))?;
     let is_opaque = !info.has_alpha || ops::is_opaque(&decoded.image);
     let (sw, sh) = (decoded.image.width(), decoded.image.height());
     let (pw, ph) = shrink_within(sw, sh, preview_side);
@@ -95,6 +91,29 @@ pub(crate) fn load(
 }
 
 /// Checks the oriented size and the frame count, as the transform path does.
+/// A decoder's error as the analysis reports it: a limit the decoder met (a frame larger than
+/// the header's canvas, metadata over its cap) is a too-large source, not corrupt data.
+fn codec_error(e: CodecError, format: ImageFormat, info: Option<&SourceInfo>) -> AnalyzeError {
+    match (e, info) {
+        (
+            CodecError::LimitExceeded {
+                limit, value, max, ..
+            },
+            Some(info),
+        ) => AnalyzeError::SourceTooLarge {
+            width: info.width,
+            height: info.height,
+            limit,
+            value,
+            max,
+        },
+        (e, _) => AnalyzeError::Decode {
+            format,
+            message: e.to_string(),
+        },
+    }
+}
+
 fn check_size(width: u32, height: u32, frames: u32, limits: &Limits) -> Result<(), AnalyzeError> {
     if width == 0 || height == 0 {
         return Err(AnalyzeError::EmptySource { width, height });

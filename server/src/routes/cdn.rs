@@ -58,7 +58,11 @@ pub async fn image(
     if spec.canonical_pairs().is_empty() {
         return original(&state, &method, &headers, &asset, &row.mime_type, None).await;
     }
-    let format = image_format(row.format.as_deref()).ok_or_else(|| not_found("Image"))?;
+    let format = row
+        .format
+        .as_deref()
+        .and_then(ImageFormat::from_extension)
+        .ok_or_else(|| not_found("Image"))?;
     let facts = SourceFacts {
         width: u32::try_from(row.width).unwrap_or(0),
         height: u32::try_from(row.height).unwrap_or(0),
@@ -169,7 +173,7 @@ pub async fn file(
                     .unwrap_or_else(|| format!("{sha1}.{ext}")),
                 name => name.to_owned(),
             };
-            attachment(&name)
+            pixform::attachment_disposition(&name)
         });
     let mime = asset.row.mime_type.clone();
     original(&state, &method, &headers, &asset, &mime, download).await
@@ -278,34 +282,6 @@ fn image_id(file: &str) -> Option<String> {
     let number = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
     (number(w) && number(h) && !name.is_empty() && !ext.is_empty())
         .then(|| format!("image-{name}-{w}x{h}-{ext}"))
-}
-
-fn image_format(extension: Option<&str>) -> Option<ImageFormat> {
-    let extension = extension?;
-    [
-        ImageFormat::Jpeg,
-        ImageFormat::Png,
-        ImageFormat::Webp,
-        ImageFormat::Gif,
-        ImageFormat::Avif,
-    ]
-    .into_iter()
-    .find(|f| f.extension() == extension)
-}
-
-/// `attachment; filename="…"; filename*=UTF-8''…` for a file name.
-fn attachment(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '"' | '\\' | '/'))
-        .collect();
-    let ascii: String = cleaned
-        .chars()
-        .map(|c| if c.is_ascii() { c } else { '_' })
-        .collect();
-    let encoded =
-        percent_encoding::utf8_percent_encode(&cleaned, percent_encoding::NON_ALPHANUMERIC);
-    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
 
 enum RangeAnswer {

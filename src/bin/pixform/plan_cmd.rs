@@ -36,14 +36,8 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 }
 
 fn parse_format(s: &str) -> Result<ImageFormat, String> {
-    Ok(match s {
-        "jpg" | "jpeg" => ImageFormat::Jpeg,
-        "png" => ImageFormat::Png,
-        "webp" => ImageFormat::Webp,
-        "gif" => ImageFormat::Gif,
-        "avif" => ImageFormat::Avif,
-        _ => return Err(format!("expected jpg, png, webp, gif or avif, got {s:?}")),
-    })
+    ImageFormat::from_extension(s)
+        .ok_or_else(|| format!("expected jpg, png, webp, gif or avif, got {s:?}"))
 }
 
 /// Prints the plan as pretty JSON on stdout.
