@@ -150,16 +150,16 @@ async fn upload(
         let bytes = bytes.clone();
         state
             .pool()
-            .run(move || -> Result<Analysed, ApiError> {
-                let document = analyze(&bytes, &options)
-                    .map_err(|e| analyze_error(e, &bytes, &options.limits))?;
+            .run(move || -> Result<Analysed, AnalyzeError> {
+                let document = analyze(&bytes, &options)?;
                 let facts = match &document {
                     AssetDocument::Image(_) => pixform::codec::probe(&bytes, &options.limits).ok(),
                     AssetDocument::File(_) => None,
                 };
                 Ok(Analysed { document, facts })
             })
-            .await??
+            .await?
+            .map_err(upload_error)?
     };
     if endpoint == Endpoint::Images && matches!(analysed.document, AssetDocument::File(_)) {
         return Err(ApiError::new(
@@ -197,20 +197,6 @@ async fn upload(
     Ok(Json(
         json!({ "document": document(&stored, state.public_base()) }),
     ))
-}
-
-/// The answer to a failed analysis. Analysis reports a limit that only decoding meets (a GIF
-/// frame far larger than its logical screen) as corrupt data; the header reader, which walks
-/// every frame, names the limit, so such a source is 413 like any other over the limits.
-fn analyze_error(e: AnalyzeError, bytes: &[u8], limits: &pixform::Limits) -> ApiError {
-    if matches!(e, AnalyzeError::Decode { .. }) {
-        if let Err(header) = pixform::codec::probe(bytes, limits) {
-            if header.http_status() == 413 {
-                return ApiError::from_engine(413, header);
-            }
-        }
-    }
-    upload_error(e)
 }
 
 fn upload_error(e: AnalyzeError) -> ApiError {
