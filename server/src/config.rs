@@ -101,6 +101,15 @@ pub struct Config {
     /// Largest source image area, in pixels, for uploads and renders. Default: 50000000.
     #[arg(long, env = "PIXFORM_MAX_SOURCE_PIXELS", default_value_t = 50_000_000)]
     pub max_source_pixels: u64,
+    /// Largest rendered image area, in pixels: a URL asking for more is 413. With
+    /// `--max-source-pixels` and `--workers` it bounds a render's memory (server README,
+    /// "Capacity"). Default: 67108864 (8192×8192).
+    #[arg(long, env = "PIXFORM_MAX_OUTPUT_PIXELS", default_value_t = 8192 * 8192)]
+    pub max_output_pixels: u64,
+    /// Uploads received or analysed at once; more get 503 with `Retry-After`. Each holds its
+    /// whole body, so this times `--max-upload-bytes` bounds upload memory. Default: 16.
+    #[arg(long, env = "PIXFORM_MAX_UPLOADS", default_value_t = 16)]
+    pub max_uploads: usize,
     /// Bound of the local derived-image cache, in bytes (0 disables it). Default: 1073741824
     /// (1 GiB).
     #[arg(long, env = "PIXFORM_CACHE_BYTES", default_value_t = 1024 * 1024 * 1024)]

@@ -46,6 +46,7 @@ struct Inner {
     blobs: Blobs,
     limits: pixform::Limits,
     pool: RenderPool,
+    uploads: Arc<tokio::sync::Semaphore>,
     cache: DerivedCache,
     originals: Option<DerivedCache>,
     metrics: Arc<Metrics>,
@@ -81,10 +82,12 @@ impl AppState {
         let mut limits = pixform::Limits::default();
         limits.max_input_bytes = config.max_upload_bytes;
         limits.max_source_pixels = config.max_source_pixels;
+        limits.max_output_pixels = config.max_output_pixels;
         limits.max_total_frame_pixels = limits
             .max_total_frame_pixels
             .min(config.max_source_pixels.saturating_mul(4));
         let capacity = NonZeroUsize::new(ROW_CAPACITY).unwrap_or(NonZeroUsize::MIN);
+        let uploads = Arc::new(tokio::sync::Semaphore::new(config.max_uploads.max(1)));
         Ok(AppState {
             inner: Arc::new(Inner {
                 public_base: config.public_base(),
@@ -93,6 +96,7 @@ impl AppState {
                 blobs,
                 limits,
                 pool,
+                uploads,
                 cache,
                 originals,
                 metrics,
@@ -119,6 +123,22 @@ impl AppState {
     /// The blob store.
     pub fn blobs(&self) -> &Blobs {
         &self.inner.blobs
+    }
+
+    /// A place for one upload, held while its body is read, analysed and stored; 503 with
+    /// `Retry-After` when `--max-uploads` are in flight.
+    pub fn upload_slot(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        Arc::clone(&self.inner.uploads)
+            .try_acquire_owned()
+            .map_err(|_| {
+                ApiError::unavailable(
+                    format!(
+                        "{} uploads in flight (--max-uploads); retry later",
+                        self.inner.config.max_uploads.max(1)
+                    ),
+                    1,
+                )
+            })
     }
 
     /// The engine limits of uploads and renders.

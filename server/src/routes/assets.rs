@@ -129,6 +129,7 @@ async fn upload(
     let dataset = sanity::dataset(&state, &project, dataset_name).await?;
     let q = parse_query(query.as_deref())?;
 
+    let _slot = state.upload_slot()?;
     let bytes = crate::upload::read_capped(&headers, body, state.config().max_upload_bytes).await?;
     // Nothing to describe or serve: refused on both endpoints rather than stored as an empty
     // file (the images endpoint would otherwise answer "not an image").
