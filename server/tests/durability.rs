@@ -50,22 +50,6 @@ fn sha1_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha1::digest(bytes))
 }
 
-/// CRC-32 (ISO-HDLC) as PNG chunks use it.
-fn crc32(parts: &[&[u8]]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for byte in parts.iter().flat_map(|p| p.iter()) {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
-
 /// The PNG fixture with a `tEXt` chunk carrying `text` after its header: distinct bytes, the
 /// same valid image.
 fn png_with_text(png: &[u8], text: &str) -> Vec<u8> {
@@ -74,10 +58,7 @@ fn png_with_text(png: &[u8], text: &str) -> Vec<u8> {
     assert_eq!(&png[12..16], b"IHDR");
     let data = [b"Comment\0".as_slice(), text.as_bytes()].concat();
     let mut out = png[..at].to_vec();
-    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-    out.extend_from_slice(b"tEXt");
-    out.extend_from_slice(&data);
-    out.extend_from_slice(&crc32(&[b"tEXt", &data]).to_be_bytes());
+    common::png_chunk(&mut out, b"tEXt", &data);
     out.extend_from_slice(&png[at..]);
     out
 }

@@ -13,28 +13,12 @@ use std::net::TcpStream;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use common::{blob_sizes, fixture, project_rows, Reply, Server, ADMIN};
+use common::{blob_sizes, fixture, png_chunk, project_rows, Reply, Server, ADMIN};
 
 /// The upload limit of the server under test: small, so that the bodies over it are cheap.
 const MAX_UPLOAD: usize = 65_536;
 
 // --- Hostile bytes ------------------------------------------------------------------------
-
-/// CRC-32 (ISO-HDLC) as PNG chunks use it.
-fn crc32(parts: &[&[u8]]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for byte in parts.iter().flat_map(|p| p.iter()) {
-        crc ^= u32::from(*byte);
-        for _ in 0..8 {
-            crc = if crc & 1 == 1 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
-}
 
 /// `data` as a zlib stream of stored (uncompressed) blocks.
 fn zlib_stored(data: &[u8]) -> Vec<u8> {
@@ -58,13 +42,6 @@ fn zlib_stored(data: &[u8]) -> Vec<u8> {
     }
     out.extend_from_slice(&((b << 16) | a).to_be_bytes());
     out
-}
-
-fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
-    out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
-    out.extend_from_slice(kind);
-    out.extend_from_slice(data);
-    out.extend_from_slice(&crc32(&[kind, data]).to_be_bytes());
 }
 
 /// A PNG whose header claims `width`×`height` (8-bit, `color` type), with `extra` chunks
