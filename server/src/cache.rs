@@ -193,7 +193,20 @@ impl DerivedCache {
 
     /// Forgets every entry of an asset (it was deleted).
     pub async fn remove_asset(&self, project: &str, dataset: &str, sha1: &str) {
-        let prefix = asset_dir(project, dataset, sha1);
+        self.remove_prefix(asset_dir(project, dataset, sha1)).await;
+    }
+
+    /// Forgets every entry of a dataset, or of a whole project when `dataset` is `None` (it
+    /// was deleted).
+    pub async fn remove_scope(&self, project: &str, dataset: Option<&str>) {
+        let mut prefix = PathBuf::from(safe(project));
+        if let Some(dataset) = dataset {
+            prefix.push(safe(dataset));
+        }
+        self.remove_prefix(prefix).await;
+    }
+
+    async fn remove_prefix(&self, prefix: PathBuf) {
         {
             let mut index = lock(&self.index);
             let doomed: Vec<PathBuf> = index

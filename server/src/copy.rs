@@ -33,7 +33,7 @@ const BATCH: i64 = 500;
 /// Blobs between two calls of the progress callback of [`copy`].
 pub const PROGRESS_EVERY: u64 = 100;
 
-/// Copies every project, dataset, token and asset row of `from` and every blob they point at
+/// Copies every project, dataset, token, CORS entry, tag and asset row of `from` and every blob they point at
 /// into `to`. After every [`PROGRESS_EVERY`]th blob (copied or present), `progress` gets the
 /// report so far and the number of blobs to go through in all.
 pub async fn copy(
@@ -54,18 +54,24 @@ pub async fn copy(
         }
     }
     let db_err = |e: sqlx::Error| format!("copying rows: {e}");
-    for row in sqlx::query("SELECT id, display_name, created_at FROM projects")
-        .fetch_all(from_db.pool())
-        .await
-        .map_err(db_err)?
+    for row in sqlx::query(
+        "SELECT id, display_name, created_at, studio_host, metadata, activity_feed_enabled \
+         FROM projects",
+    )
+    .fetch_all(from_db.pool())
+    .await
+    .map_err(db_err)?
     {
         let done = sqlx::query(
-            "INSERT INTO projects (id, display_name, created_at) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
+            "INSERT INTO projects (id, display_name, created_at, studio_host, metadata, \
+             activity_feed_enabled) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
         )
         .bind(row.try_get::<String, _>(0).map_err(db_err)?)
         .bind(row.try_get::<String, _>(1).map_err(db_err)?)
         .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<Option<String>, _>(3).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
+        .bind(row.try_get::<i64, _>(5).map_err(db_err)?)
         .execute(to_db.pool())
         .await
         .map_err(db_err)?;
@@ -104,6 +110,66 @@ pub async fn copy(
         .bind(row.try_get::<String, _>(3).map_err(db_err)?)
         .bind(row.try_get::<String, _>(4).map_err(db_err)?)
         .bind(row.try_get::<String, _>(5).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    // CORS entries get the target's own IDs: copying IDs would leave a PostgreSQL sequence
+    // behind them.
+    for row in sqlx::query(
+        "SELECT project_id, origin, allow_credentials, created_at FROM cors_origins ORDER BY id",
+    )
+    .fetch_all(from_db.pool())
+    .await
+    .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO cors_origins (project_id, origin, allow_credentials, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<i64, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    for row in
+        sqlx::query("SELECT project_id, name, title, description, tone, created_at FROM tags")
+            .fetch_all(from_db.pool())
+            .await
+            .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO tags (project_id, name, title, description, tone, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(5).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    for row in sqlx::query("SELECT project_id, dataset, tag FROM dataset_tags")
+        .fetch_all(from_db.pool())
+        .await
+        .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO dataset_tags (project_id, dataset, tag) VALUES ($1, $2, $3) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
         .execute(to_db.pool())
         .await
         .map_err(db_err)?;

@@ -24,6 +24,7 @@ pub mod bootstrap;
 pub mod cache;
 pub mod config;
 pub mod copy;
+pub mod cors;
 pub mod db;
 pub mod document;
 pub mod error;

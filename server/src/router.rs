@@ -4,13 +4,13 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::metrics::RequestLabels;
-use crate::routes::{assets, cdn, data, ops};
+use crate::routes::{assets, cdn, data, ops, projects};
 use crate::state::AppState;
 
 /// The header that carries a request's ID (echoed when the client sends one).
@@ -58,11 +58,80 @@ pub fn router(state: AppState) -> Router {
             "/{version}/projects/{project}/data/mutate/{dataset}",
             post(data::mutate),
         )
+        .merge(projects_api())
         .route_layer(middleware::from_fn(label_route))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// The Projects API. The dataset routes answer both under `/v{X}/projects/{project}/` and
+/// under `/v{X}/` with the project from `X-Sanity-Project-ID` or the host.
+fn projects_api() -> Router<AppState> {
+    use projects as p;
+    let mut router = Router::new()
+        .route(
+            "/{version}/projects",
+            get(p::list_projects).post(p::create_project),
+        )
+        .route(
+            "/{version}/projects/{project}",
+            get(p::get_project)
+                .patch(p::patch_project)
+                .delete(p::delete_project),
+        )
+        .route(
+            "/{version}/projects/{project}/cors",
+            get(p::list_cors).post(p::create_cors),
+        )
+        .route(
+            "/{version}/projects/{project}/cors/{cors}",
+            axum::routing::delete(p::delete_cors),
+        )
+        .route("/{version}/projects/{project}/features", get(p::features))
+        .route(
+            "/{version}/projects/{project}/permissions",
+            get(p::permissions),
+        )
+        .route(
+            "/{version}/projects/{project}/users/{user}",
+            get(p::get_user),
+        )
+        .route(
+            "/{version}/projects/{project}/tokens",
+            get(p::list_tokens).post(p::create_token),
+        )
+        .route(
+            "/{version}/projects/{project}/tokens/{token}",
+            axum::routing::delete(p::delete_token),
+        )
+        .route("/{version}/projects/{project}/tags", post(p::create_tag))
+        .route(
+            "/{version}/projects/{project}/tags/{tag}",
+            put(p::update_tag).delete(p::delete_tag),
+        );
+    for prefix in ["/{version}/projects/{project}", "/{version}"] {
+        router = router
+            .route(&format!("{prefix}/datasets"), get(p::list_datasets))
+            .route(
+                &format!("{prefix}/datasets/{{name}}"),
+                get(p::get_dataset)
+                    .put(p::create_dataset)
+                    .post(p::create_dataset)
+                    .patch(p::edit_dataset)
+                    .delete(p::delete_dataset),
+            )
+            .route(
+                &format!("{prefix}/datasets/{{name}}/tags"),
+                get(p::dataset_tags),
+            )
+            .route(
+                &format!("{prefix}/datasets/{{name}}/tags/{{tag}}"),
+                put(p::assign_tag).delete(p::unassign_tag),
+            );
+    }
+    router
 }
 
 async fn fallback(request: Request) -> ApiError {

@@ -236,4 +236,31 @@ impl AppState {
             .remove_asset(&row.project_id, &row.dataset, &row.sha1)
             .await;
     }
+
+    /// Forgets what this instance holds of a dataset (its ACL changed, or it was deleted), or
+    /// of a whole project when `dataset` is `None`: cached rows at once, and on deletion the
+    /// derived images too.
+    pub async fn forget_scope(&self, project: &str, dataset: Option<&str>, deleted: bool) {
+        {
+            let mut rows = self
+                .inner
+                .rows
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner);
+            let doomed: Vec<RowKey> = rows
+                .iter()
+                .map(|(k, _)| k)
+                .filter(|(p, d, _)| p == project && dataset.is_none_or(|ds| ds == d))
+                .cloned()
+                .collect();
+            for key in doomed {
+                rows.pop(&key);
+            }
+        }
+        if deleted {
+            // Local copies of sources are shared by content across projects: they stay
+            // until evicted.
+            self.cache().remove_scope(project, dataset).await;
+        }
+    }
 }

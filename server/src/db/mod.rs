@@ -5,7 +5,9 @@
 //! differ where the dialects do.
 
 mod assets;
+mod cors;
 mod projects;
+mod tags;
 mod tokens;
 
 use std::str::FromStr;
@@ -14,8 +16,10 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::AnyPool;
 
 pub use assets::AssetRow;
-pub use projects::DatasetRow;
-pub use tokens::{Role, TokenRow};
+pub use cors::CorsRow;
+pub use projects::{DatasetRow, ProjectRow, Removed};
+pub use tags::{TagChange, TagRow};
+pub use tokens::{Role, TokenInfo, TokenRow};
 
 /// Which SQL server a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

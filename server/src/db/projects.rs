@@ -88,3 +88,196 @@ impl Db {
         Ok(projects == 0 && tokens == 0)
     }
 }
+
+/// A project row with its settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectRow {
+    /// Project ID.
+    pub id: String,
+    /// `displayName`.
+    pub display_name: String,
+    /// `studioHost`.
+    pub studio_host: Option<String>,
+    /// The `metadata` object as JSON text.
+    pub metadata: String,
+    /// `activityFeedEnabled`.
+    pub activity_feed_enabled: bool,
+    /// `createdAt`, RFC 3339.
+    pub created_at: String,
+}
+
+type ProjectTuple = (String, String, Option<String>, String, i64, String);
+
+const PROJECT_COLUMNS: &str =
+    "id, display_name, studio_host, metadata, activity_feed_enabled, created_at";
+
+fn project_of(
+    (id, display_name, studio_host, metadata, feed, created_at): ProjectTuple,
+) -> ProjectRow {
+    ProjectRow {
+        id,
+        display_name,
+        studio_host,
+        metadata,
+        activity_feed_enabled: feed != 0,
+        created_at,
+    }
+}
+
+/// What deleting a project or dataset removed, for the caches to forget.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Removed {
+    /// Whether the project or dataset existed.
+    pub existed: bool,
+    /// Asset rows deleted.
+    pub assets: u64,
+}
+
+impl Db {
+    /// Every project, or only `only` when given, by ID.
+    pub async fn projects(&self, only: Option<&str>) -> Result<Vec<ProjectRow>, sqlx::Error> {
+        let rows: Vec<ProjectTuple> = match only {
+            Some(id) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {PROJECT_COLUMNS} FROM projects WHERE id = $1"
+                )))
+                .bind(id)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!(
+                    "SELECT {PROJECT_COLUMNS} FROM projects ORDER BY id"
+                )))
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(project_of).collect())
+    }
+
+    /// The project, if it exists.
+    pub async fn project(&self, id: &str) -> Result<Option<ProjectRow>, sqlx::Error> {
+        Ok(self.projects(Some(id)).await?.into_iter().next())
+    }
+
+    /// Inserts a project; `false` when the ID is taken.
+    pub async fn insert_project(&self, row: &ProjectRow) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "INSERT INTO projects (id, display_name, studio_host, metadata, activity_feed_enabled, \
+             created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&row.id)
+        .bind(&row.display_name)
+        .bind(&row.studio_host)
+        .bind(&row.metadata)
+        .bind(i64::from(row.activity_feed_enabled))
+        .bind(&row.created_at)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Writes the settings of an existing project; whether it existed.
+    pub async fn update_project(&self, row: &ProjectRow) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query(
+            "UPDATE projects SET display_name = $2, studio_host = $3, metadata = $4, \
+             activity_feed_enabled = $5 WHERE id = $1",
+        )
+        .bind(&row.id)
+        .bind(&row.display_name)
+        .bind(&row.studio_host)
+        .bind(&row.metadata)
+        .bind(i64::from(row.activity_feed_enabled))
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a project and everything in it (datasets, assets, tokens, CORS origins, tags)
+    /// in one transaction. Blobs stay for `gc`: other projects may share them.
+    pub async fn delete_project(&self, id: &str) -> Result<Removed, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let assets = sqlx::query("DELETE FROM assets WHERE project_id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        for table in ["dataset_tags", "tags", "cors_origins", "tokens", "datasets"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE project_id = $1"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let existed = sqlx::query("DELETE FROM projects WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        tx.commit().await?;
+        Ok(Removed { existed, assets })
+    }
+
+    /// The datasets of a project, by name.
+    pub async fn datasets(&self, project: &str) -> Result<Vec<DatasetRow>, sqlx::Error> {
+        let rows: Vec<(String, String)> = sqlx::query_as(
+            "SELECT name, acl_mode FROM datasets WHERE project_id = $1 ORDER BY name",
+        )
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(name, acl)| DatasetRow {
+                project_id: project.to_owned(),
+                name,
+                acl_mode: acl.parse().unwrap_or(AclMode::Private),
+            })
+            .collect())
+    }
+
+    /// Sets a dataset's access mode; whether the dataset exists.
+    pub async fn set_dataset_acl(
+        &self,
+        project: &str,
+        name: &str,
+        acl: AclMode,
+    ) -> Result<bool, sqlx::Error> {
+        let done =
+            sqlx::query("UPDATE datasets SET acl_mode = $3 WHERE project_id = $1 AND name = $2")
+                .bind(project)
+                .bind(name)
+                .bind(acl.as_str())
+                .execute(self.pool())
+                .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Deletes a dataset with its assets and tag assignments in one transaction.
+    pub async fn delete_dataset(&self, project: &str, name: &str) -> Result<Removed, sqlx::Error> {
+        let mut tx = self.pool().begin().await?;
+        let assets = sqlx::query("DELETE FROM assets WHERE project_id = $1 AND dataset = $2")
+            .bind(project)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("DELETE FROM dataset_tags WHERE project_id = $1 AND dataset = $2")
+            .bind(project)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?;
+        let existed = sqlx::query("DELETE FROM datasets WHERE project_id = $1 AND name = $2")
+            .bind(project)
+            .bind(name)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            > 0;
+        tx.commit().await?;
+        Ok(Removed { existed, assets })
+    }
+}

@@ -113,3 +113,57 @@ impl Db {
         }))
     }
 }
+
+/// A token as the Projects API lists it (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenInfo {
+    /// The row.
+    pub token: TokenRow,
+    /// When it was created, RFC 3339.
+    pub created_at: String,
+}
+
+impl Db {
+    /// The tokens of a project, oldest first.
+    pub async fn project_tokens(&self, project: &str) -> Result<Vec<TokenInfo>, sqlx::Error> {
+        let rows: Vec<(String, String, String, String)> = sqlx::query_as(
+            "SELECT id, label, role, created_at FROM tokens WHERE project_id = $1 \
+             ORDER BY created_at, id",
+        )
+        .bind(project)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, label, role, created_at)| TokenInfo {
+                token: TokenRow {
+                    id,
+                    project_id: Some(project.to_owned()),
+                    label,
+                    role: role.parse().unwrap_or(Role::Viewer),
+                },
+                created_at,
+            })
+            .collect())
+    }
+
+    /// When the token `id` was created.
+    pub async fn token_created_at(&self, id: &str) -> Result<Option<String>, sqlx::Error> {
+        let row: Option<(String,)> = sqlx::query_as("SELECT created_at FROM tokens WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await?;
+        Ok(row.map(|(at,)| at))
+    }
+
+    /// Deletes a project's token; whether it existed. It stops working at once: every request
+    /// looks its token up.
+    pub async fn delete_token(&self, project: &str, id: &str) -> Result<bool, sqlx::Error> {
+        let done = sqlx::query("DELETE FROM tokens WHERE project_id = $1 AND id = $2")
+            .bind(project)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+}

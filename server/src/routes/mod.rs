@@ -4,3 +4,4 @@ pub mod assets;
 pub mod cdn;
 pub mod data;
 pub mod ops;
+pub mod projects;

@@ -600,3 +600,48 @@ pub fn png_chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
     crc.update(data);
     out.extend_from_slice(&crc.finalize().to_be_bytes());
 }
+
+impl Server {
+    /// `method path` with an optional bearer token, extra headers and an optional JSON body
+    /// (sent on POST, PUT and PATCH only).
+    pub fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&serde_json::Value>,
+    ) -> Reply {
+        let url = self.url(path);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        macro_rules! with_headers {
+            ($req:expr) => {{
+                let mut req = $req;
+                if let Some(a) = &auth {
+                    req = req.header("Authorization", a);
+                }
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req
+            }};
+        }
+        let bytes = body.map(|b| b.to_string()).unwrap_or_default();
+        let json = ("Content-Type", "application/json");
+        let resp = match method {
+            "GET" => with_headers!(agent().get(url)).call(),
+            "HEAD" => with_headers!(agent().head(url)).call(),
+            "DELETE" => with_headers!(agent().delete(url)).call(),
+            "OPTIONS" => with_headers!(agent().options(url)).call(),
+            "POST" => {
+                with_headers!(agent().post(url).header(json.0, json.1)).send(bytes.as_bytes())
+            }
+            "PUT" => with_headers!(agent().put(url).header(json.0, json.1)).send(bytes.as_bytes()),
+            "PATCH" => {
+                with_headers!(agent().patch(url).header(json.0, json.1)).send(bytes.as_bytes())
+            }
+            other => panic!("method {other}"),
+        };
+        Reply::from(resp.expect("request"))
+    }
+}
