@@ -1,7 +1,7 @@
 //! The router: every route, request IDs, metrics and tracing.
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
@@ -61,6 +61,10 @@ pub fn router(state: AppState) -> Router {
         .merge(projects_api())
         .route_layer(middleware::from_fn(label_route))
         .fallback(fallback)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::cors::layer,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(TraceLayer::new_for_http())
         .with_state(state)
@@ -180,11 +184,18 @@ async fn observe(State(state): State<AppState>, mut request: Request, next: Next
         .get::<RouteLabel>()
         .map_or_else(|| "unmatched".to_owned(), |r| r.0.clone());
     if response.status() == StatusCode::METHOD_NOT_ALLOWED {
+        let before = std::mem::take(response.headers_mut());
         response = ApiError::new(
             StatusCode::METHOD_NOT_ALLOWED,
             format!("Method {method} is not allowed on {path}"),
         )
         .into_response();
+        // Keep what the inner layers said (CORS, `Allow`); the body is the JSON error's.
+        for (name, value) in &before {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                response.headers_mut().append(name, value.clone());
+            }
+        }
     }
     response.headers_mut().insert(REQUEST_ID, id);
     state
