@@ -41,6 +41,37 @@ fn an_install_is_copied_resumably_and_served_from_the_copy() {
     server.project = project;
     let image = server.upload_ok("images", &fixture("two-colour-48x32.png"), "title=t");
     let file = server.upload_ok("files", b"%PDF-1.7 copy me", "filename=c.pdf");
+    // Project settings, a CORS entry and a tag on a dataset go along.
+    let p = server.project.clone();
+    let admin = |s: &Server, method: &str, path: &str, body: serde_json::Value| {
+        let reply = s.call(method, path, Some(ADMIN), &[], Some(&body));
+        assert!(reply.status < 300, "{method} {path}: {}", reply.text());
+        reply.json()
+    };
+    let project = admin(
+        &server,
+        "PATCH",
+        &format!("/v1/projects/{p}"),
+        serde_json::json!({"displayName": "Moved", "metadata": {"color": "#abcdef"}}),
+    );
+    admin(
+        &server,
+        "POST",
+        &format!("/v1/projects/{p}/cors"),
+        serde_json::json!({"origin": "https://*.example.com", "allowCredentials": true}),
+    );
+    admin(
+        &server,
+        "POST",
+        &format!("/v1/projects/{p}/tags"),
+        serde_json::json!({"name": "moved", "metadata": {"tone": "caution"}}),
+    );
+    let tag = admin(
+        &server,
+        "PUT",
+        &format!("/v1/projects/{p}/datasets/production/tags/moved"),
+        serde_json::json!({}),
+    );
     let target = tempfile::tempdir().expect("tmp");
     let first = migrate(&server, target.path());
     assert!(first.starts_with("migrations applied\ncopied "), "{first}");
@@ -74,6 +105,16 @@ fn an_install_is_copied_resumably_and_served_from_the_copy() {
         expected["url"] = format!("{}/{path}", copy.base).into();
         assert_eq!(got.json()["documents"][0], expected);
     }
+    let get = |path: &str| copy.call("GET", path, Some(ADMIN), &[], None).json();
+    assert_eq!(get(&format!("/v1/projects/{p}")), project);
+    let cors = get(&format!("/v1/projects/{p}/cors"));
+    assert_eq!(cors.as_array().map(Vec::len), Some(1), "{cors}");
+    assert_eq!(cors[0]["origin"], "https://*.example.com");
+    assert_eq!(cors[0]["allowCredentials"], true);
+    assert_eq!(
+        get(&format!("/v1/projects/{p}/datasets/production/tags")),
+        serde_json::json!([tag])
+    );
     // The administrator token works on the copy.
     let doc = copy.post(
         "/v1/assets/files/production",
