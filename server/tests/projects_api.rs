@@ -392,6 +392,16 @@ fn datasets_and_tags() {
             .json(),
         list
     );
+    // The host names the project, as with `useProjectHostname: true`.
+    let host = format!("{p}.api.example.com");
+    let by_host = server.call(
+        "GET",
+        &format!("{V}/datasets"),
+        Some(ADMIN),
+        &[("Host", &host)],
+        None,
+    );
+    assert_eq!(by_host.json(), list);
     assert_eq!(
         server
             .call(

@@ -159,15 +159,19 @@ impl Db {
         })
     }
 
-    /// Assigns a tag to a dataset (idempotent).
+    /// Assigns a tag to a dataset (idempotent; nothing when either is missing).
     pub async fn assign_tag(
         &self,
         project: &str,
         dataset: &str,
         tag: &str,
     ) -> Result<(), sqlx::Error> {
+        // Guarded in the statement itself, so a tag or dataset deleted meanwhile leaves no
+        // assignment behind.
         sqlx::query(
-            "INSERT INTO dataset_tags (project_id, dataset, tag) VALUES ($1, $2, $3) \
+            "INSERT INTO dataset_tags (project_id, dataset, tag) SELECT $1, $2, $3 \
+             WHERE EXISTS (SELECT 1 FROM tags WHERE project_id = $1 AND name = $3) \
+             AND EXISTS (SELECT 1 FROM datasets WHERE project_id = $1 AND name = $2) \
              ON CONFLICT (project_id, dataset, tag) DO NOTHING",
         )
         .bind(project)
