@@ -152,22 +152,17 @@ impl Db {
         dataset: &str,
         id: &str,
     ) -> Result<Option<AssetRow>, sqlx::Error> {
-        let mut tx = self.pool().begin().await?;
+        // One statement, no read-then-write transaction: SQLite cannot upgrade a read lock
+        // while another connection writes, and answers "database is locked" at once.
         let row: Option<AssetRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM assets WHERE project_id = $1 AND dataset = $2 AND id = $3"
+            "DELETE FROM assets WHERE project_id = $1 AND dataset = $2 AND id = $3 \
+             RETURNING {COLUMNS}"
         )))
         .bind(project)
         .bind(dataset)
         .bind(id)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(self.pool())
         .await?;
-        sqlx::query("DELETE FROM assets WHERE project_id = $1 AND dataset = $2 AND id = $3")
-            .bind(project)
-            .bind(dataset)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
         Ok(row)
     }
 
