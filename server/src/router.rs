@@ -10,7 +10,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::error::ApiError;
 use crate::metrics::RequestLabels;
-use crate::routes::{assets, cdn, data, ops, projects};
+use crate::routes::{assets, cdn, data, ops, prismic, projects};
 use crate::state::AppState;
 
 /// The header that carries a request's ID (echoed when the client sends one).
@@ -59,6 +59,7 @@ pub fn router(state: AppState) -> Router {
             post(data::mutate),
         )
         .merge(projects_api())
+        .merge(prismic::routes(state.config().asset_api_rps))
         .route_layer(middleware::from_fn(label_route))
         .fallback(fallback)
         .layer(middleware::from_fn_with_state(

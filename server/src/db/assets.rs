@@ -188,6 +188,119 @@ impl Db {
         .await
     }
 
+    /// A newest-first page of a dataset's assets: `kind` `None` for every kind, `keyword` a
+    /// case-insensitive substring of title, filename, alt text, description or credit line,
+    /// `before` the key (`created_ms`, `id`) of the previous page's last row. Also the number
+    /// of rows matching the filters, whatever the page.
+    pub async fn asset_page(
+        &self,
+        project: &str,
+        dataset: &str,
+        kind: Option<&str>,
+        keyword: Option<&str>,
+        before: Option<(i64, &str)>,
+        limit: i64,
+    ) -> Result<(Vec<AssetRow>, i64), sqlx::Error> {
+        let mut filter = String::from("project_id = $1 AND dataset = $2");
+        let mut next = 3;
+        if kind.is_some() {
+            filter.push_str(&format!(" AND kind = ${next}"));
+            next += 1;
+        }
+        let pattern = keyword.map(|k| {
+            let mut p = String::from("%");
+            for c in k.to_lowercase().chars() {
+                if matches!(c, '%' | '_' | '\\') {
+                    p.push('\\');
+                }
+                p.push(c);
+            }
+            p.push('%');
+            p
+        });
+        if pattern.is_some() {
+            let n = next;
+            filter.push_str(&format!(
+                " AND (LOWER(COALESCE(title, '')) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(original_filename, '')) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(alt_text, '')) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(description, '')) LIKE ${n} ESCAPE '\\' \
+                 OR LOWER(COALESCE(credit_line, '')) LIKE ${n} ESCAPE '\\')"
+            ));
+            next += 1;
+        }
+        let count_sql = format!("SELECT COUNT(*) FROM assets WHERE {filter}");
+        let mut count = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql))
+            .bind(project)
+            .bind(dataset);
+        if let Some(kind) = kind {
+            count = count.bind(kind);
+        }
+        if let Some(pattern) = &pattern {
+            count = count.bind(pattern);
+        }
+        let (total,) = count.fetch_one(self.pool()).await?;
+
+        let mut page_filter = filter;
+        if before.is_some() {
+            let (a, b) = (next, next + 1);
+            // Spelled out rather than a row-value comparison so both backends use the index.
+            page_filter.push_str(&format!(
+                " AND (created_ms < ${a} OR (created_ms = ${a} AND id < ${b}))"
+            ));
+            next += 2;
+        }
+        let sql = format!(
+            "SELECT {COLUMNS} FROM assets WHERE {page_filter} \
+             ORDER BY created_ms DESC, id DESC LIMIT ${next}"
+        );
+        let mut query = sqlx::query_as::<_, AssetRow>(AssertSqlSafe(sql))
+            .bind(project)
+            .bind(dataset);
+        if let Some(kind) = kind {
+            query = query.bind(kind);
+        }
+        if let Some(pattern) = &pattern {
+            query = query.bind(pattern);
+        }
+        if let Some((ms, id)) = before {
+            query = query.bind(ms).bind(id);
+        }
+        let rows = query.bind(limit).fetch_all(self.pool()).await?;
+        Ok((rows, total))
+    }
+
+    /// Sets the editable text fields of an asset (`None` clears one) with a new revision;
+    /// the updated row, or `None` when the asset does not exist.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_asset_text(
+        &self,
+        project: &str,
+        dataset: &str,
+        id: &str,
+        description: Option<&str>,
+        credit_line: Option<&str>,
+        alt_text: Option<&str>,
+        rev: &str,
+        updated_at: &str,
+    ) -> Result<Option<AssetRow>, sqlx::Error> {
+        sqlx::query_as(AssertSqlSafe(format!(
+            "UPDATE assets SET description = $4, credit_line = $5, alt_text = $6, rev = $7, \
+             updated_at = $8 WHERE project_id = $1 AND dataset = $2 AND id = $3 \
+             RETURNING {COLUMNS}"
+        )))
+        .bind(project)
+        .bind(dataset)
+        .bind(id)
+        .bind(description)
+        .bind(credit_line)
+        .bind(alt_text)
+        .bind(rev)
+        .bind(updated_at)
+        .fetch_optional(self.pool())
+        .await
+    }
+
     /// Whether any asset row points at the blob `sha1`.
     pub async fn blob_referenced(&self, sha1: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(String,)> =

@@ -20,9 +20,13 @@ use crate::time::{now_ms, rfc3339_of_ms};
 
 /// Which endpoint received the upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Endpoint {
+pub(crate) enum Endpoint {
+    /// Images only.
     Images,
+    /// Any bytes, stored as a file asset.
     Files,
+    /// Images as image assets, anything else as a file asset (the Prismic Asset API).
+    Any,
 }
 
 /// `POST /v{X}/assets/images/{dataset}` (also under `/v{X}/projects/{id}/`).
@@ -49,16 +53,17 @@ pub async fn upload_file(
 
 /// The query options of an upload.
 #[derive(Debug, Default)]
-struct UploadQuery {
-    filename: Option<String>,
-    title: Option<String>,
-    description: Option<String>,
-    label: Option<String>,
-    credit_line: Option<String>,
-    source_name: Option<String>,
-    source_id: Option<String>,
-    source_url: Option<String>,
-    meta: Option<BTreeSet<MetadataKind>>,
+pub(crate) struct UploadQuery {
+    pub(crate) filename: Option<String>,
+    pub(crate) title: Option<String>,
+    pub(crate) description: Option<String>,
+    pub(crate) label: Option<String>,
+    pub(crate) credit_line: Option<String>,
+    pub(crate) alt_text: Option<String>,
+    pub(crate) source_name: Option<String>,
+    pub(crate) source_id: Option<String>,
+    pub(crate) source_url: Option<String>,
+    pub(crate) meta: Option<BTreeSet<MetadataKind>>,
 }
 
 fn parse_query(query: Option<&str>) -> ApiResult<UploadQuery> {
@@ -138,6 +143,32 @@ async fn upload(
             "Empty upload: the request body has no bytes",
         ));
     }
+    let row = store(
+        &state,
+        &project,
+        &dataset.name,
+        endpoint,
+        &q,
+        &headers,
+        bytes,
+    )
+    .await?;
+    Ok(Json(
+        json!({ "document": document(&row, state.public_base()) }),
+    ))
+}
+
+/// Analyses and stores an upload's bytes in `dataset`; the stored row, or the row that
+/// already holds these bytes.
+pub(crate) async fn store(
+    state: &AppState,
+    project: &str,
+    dataset: &str,
+    endpoint: Endpoint,
+    q: &UploadQuery,
+    headers: &HeaderMap,
+    bytes: Bytes,
+) -> ApiResult<AssetRow> {
     state.metrics().upload_bytes.inc_by(bytes.len() as u64);
 
     let mut options = AnalyzeOptions::default();
@@ -170,34 +201,30 @@ async fn upload(
         ));
     }
 
-    let kind = match endpoint {
-        Endpoint::Images => "image",
-        Endpoint::Files => "file",
+    let kind = match analysed.document {
+        AssetDocument::Image(_) => "image",
+        AssetDocument::File(_) => "file",
     };
     let sha1 = analysed.document.sha1hash().to_owned();
     if let Some(existing) = state
         .db()
-        .asset_by_content(&project, &dataset.name, kind, &sha1)
+        .asset_by_content(project, dataset, kind, &sha1)
         .await?
     {
-        return Ok(Json(
-            json!({ "document": document(&existing, state.public_base()) }),
-        ));
+        return Ok(existing);
     }
-    let row = new_row(&project, &dataset.name, &q, &headers, analysed)?;
+    let row = new_row(project, dataset, q, headers, analysed)?;
     // The blob first: a crash before the row commits leaves an invisible blob for `gc`,
     // never a row without its bytes.
     state.blobs().put(&sha1, Bytes::clone(&bytes)).await?;
     state.db().insert_asset(&row).await?;
     let stored = state
         .db()
-        .asset_by_content(&project, &dataset.name, kind, &sha1)
+        .asset_by_content(project, dataset, kind, &sha1)
         .await?
         .ok_or_else(|| ApiError::internal("asset insert", "row missing after insert"))?;
-    tracing::info!(project, dataset = %dataset.name, id = %stored.id, size = stored.size, "asset stored");
-    Ok(Json(
-        json!({ "document": document(&stored, state.public_base()) }),
-    ))
+    tracing::info!(project, dataset, id = %stored.id, size = stored.size, "asset stored");
+    Ok(stored)
 }
 
 fn upload_error(e: AnalyzeError) -> ApiError {
@@ -240,7 +267,7 @@ fn new_row(
         description: q.description.clone(),
         label: q.label.clone(),
         credit_line: q.credit_line.clone(),
-        alt_text: None,
+        alt_text: q.alt_text.clone(),
         source_name: q.source_name.clone(),
         source_id: q.source_id.clone(),
         source_url: q.source_url.clone(),

@@ -4,4 +4,5 @@ pub mod assets;
 pub mod cdn;
 pub mod data;
 pub mod ops;
+pub mod prismic;
 pub mod projects;
