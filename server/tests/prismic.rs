@@ -371,3 +371,175 @@ fn default_rate_is_one_request_per_second_per_repository() {
     std::thread::sleep(Duration::from_millis(1100));
     assert_eq!(list(&server, "").status, 200);
 }
+
+/// A request as `token` to `repository`.
+fn call_as(
+    server: &Server,
+    method: &str,
+    path: &str,
+    repository: &str,
+    token: &str,
+    body: Option<(&str, Vec<u8>)>,
+) -> Reply {
+    let request = ureq::http::Request::builder()
+        .method(method)
+        .uri(server.url(path))
+        .header("repository", repository)
+        .header("authorization", format!("Bearer {token}"));
+    let (request, bytes) = match body {
+        Some((content_type, bytes)) => (request.header("content-type", content_type), bytes),
+        None => (request, Vec::new()),
+    };
+    let resp = agent()
+        .run(request.body(bytes).expect("request"))
+        .expect("request sent");
+    Reply::from(resp)
+}
+
+/// A JSON call as the global administrator, asserting success.
+fn admin_json(server: &Server, method: &str, path: &str, body: Value) -> Value {
+    let reply = call_as(
+        server,
+        method,
+        path,
+        "-",
+        ADMIN,
+        Some(("application/json", body.to_string().into_bytes())),
+    );
+    assert!(
+        reply.status == 200 || reply.status == 201,
+        "{method} {path}: {}",
+        reply.text()
+    );
+    reply.json()
+}
+
+/// A new token of `role` in `project`.
+fn token(server: &Server, project: &str, role: &str) -> String {
+    let t = admin_json(
+        server,
+        "POST",
+        &format!("/v1/projects/{project}/tokens"),
+        json!({"label": role, "roleName": role}),
+    );
+    t["key"].as_str().expect("key").to_owned()
+}
+
+#[test]
+fn roles_and_repositories() {
+    let server = fast_server();
+    let p = server.project.clone();
+    let viewer = token(&server, &p, "viewer");
+    let editor = token(&server, &p, "editor");
+    let other = format!("q{}", unique(9));
+    admin_json(
+        &server,
+        "POST",
+        "/v1/projects",
+        json!({"id": other, "displayName": "Other"}),
+    );
+    let other_admin = token(&server, &other, "administrator");
+    let multipart = |name: &str| {
+        Some((
+            "multipart/form-data; boundary=pixformTestBoundary7MA4YWxkTrZu0gW",
+            form(
+                &[],
+                name,
+                "text/plain",
+                format!("{name} {}", unique(6)).as_bytes(),
+            ),
+        ))
+    };
+
+    assert_eq!(
+        call_as(&server, "GET", "/assets", &p, &viewer, None).status,
+        200
+    );
+    call_as(&server, "POST", "/assets", &p, &viewer, multipart("v.txt")).assert_error(
+        403,
+        "Forbidden",
+        "needs editor",
+    );
+    let made = call_as(&server, "POST", "/assets", &p, &editor, multipart("e.txt"));
+    assert_eq!(made.status, 200, "{}", made.text());
+    let id = made.json()["id"].as_str().expect("id").to_owned();
+    let path = format!("/assets/{id}");
+    let notes = Some(("application/json", br#"{"notes":"x"}"#.to_vec()));
+    call_as(&server, "PATCH", &path, &p, &viewer, notes.clone()).assert_error(
+        403,
+        "Forbidden",
+        "needs editor",
+    );
+    call_as(&server, "DELETE", &path, &p, &viewer, None).assert_error(
+        403,
+        "Forbidden",
+        "needs editor",
+    );
+    call_as(&server, "GET", "/assets", &p, &other_admin, None).assert_error(
+        403,
+        "Forbidden",
+        "does not belong",
+    );
+    call_as(&server, "GET", "/assets", &p, "not-a-token", None).assert_error(
+        401,
+        "Unauthorized",
+        "Unknown or revoked token",
+    );
+    call_as(&server, "GET", "/assets", "nosuchrepo", &viewer, None).assert_error(
+        404,
+        "Not Found",
+        "Repository \"nosuchrepo\"",
+    );
+    // A repository without a `production` dataset has no asset library.
+    call_as(&server, "GET", "/assets", &other, &other_admin, None).assert_error(
+        404,
+        "Not Found",
+        "\"production\"",
+    );
+    let patched = call_as(&server, "PATCH", &path, &p, &editor, notes);
+    assert_eq!(patched.status, 200, "{}", patched.text());
+    assert_eq!(patched.json()["notes"], "x");
+    call_as(
+        &server,
+        "POST",
+        "/assets",
+        &p,
+        &editor,
+        Some(("application/json", b"{}".to_vec())),
+    )
+    .assert_error(415, "Unsupported Media Type", "multipart/form-data");
+    assert_eq!(
+        call_as(&server, "DELETE", &path, &p, &editor, None).status,
+        204
+    );
+}
+
+#[test]
+fn rate_limit_is_per_repository() {
+    let server = Server::start();
+    let other = format!("q{}", unique(9));
+    admin_json(
+        &server,
+        "POST",
+        "/v1/projects",
+        json!({"id": other, "displayName": "Other"}),
+    );
+    admin_json(
+        &server,
+        "PUT",
+        &format!("/v1/projects/{other}/datasets/production"),
+        json!({}),
+    );
+    let p = server.project.clone();
+    assert_eq!(
+        call_as(&server, "GET", "/assets", &p, ADMIN, None).status,
+        200
+    );
+    assert_eq!(
+        call_as(&server, "GET", "/assets", &other, ADMIN, None).status,
+        200
+    );
+    let again = call_as(&server, "GET", "/assets", &other, ADMIN, None);
+    again.assert_error(429, "Too Many Requests", &format!("repository {other:?}"));
+    assert_eq!(again.header("retry-after"), "1");
+}
