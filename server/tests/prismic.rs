@@ -542,4 +542,15 @@ fn rate_limit_is_per_repository() {
     let again = call_as(&server, "GET", "/assets", &other, ADMIN, None);
     again.assert_error(429, "Too Many Requests", &format!("repository {other:?}"));
     assert_eq!(again.header("retry-after"), "1");
+
+    // Instances sharing the database share each repository's budget.
+    let sibling = server.start_sibling();
+    std::thread::sleep(Duration::from_millis(1100));
+    assert_eq!(
+        call_as(&server, "GET", "/assets", &p, ADMIN, None).status,
+        200
+    );
+    let elsewhere = call_as(&sibling, "GET", "/assets", &p, ADMIN, None);
+    elsewhere.assert_error(429, "Too Many Requests", &format!("repository {p:?}"));
+    assert_eq!(elsewhere.header("retry-after"), "1");
 }

@@ -301,6 +301,43 @@ impl Db {
         .await
     }
 
+    /// Admits one request of `project` under a rate of one per `interval_us` with bursts of
+    /// up to `burst_us` ahead of it (the generic cell rate algorithm, one statement so every
+    /// instance on this database shares the budget): `None` when admitted, else the
+    /// microseconds until the next request would be.
+    pub async fn take_rate(
+        &self,
+        project: &str,
+        now_us: i64,
+        interval_us: i64,
+        burst_us: i64,
+    ) -> Result<Option<i64>, sqlx::Error> {
+        let admitted: Option<(i64,)> = sqlx::query_as(
+            "INSERT INTO asset_api_rate (project_id, tat_us) VALUES ($1, $2 + $3) \
+             ON CONFLICT (project_id) DO UPDATE SET tat_us = \
+                 (CASE WHEN asset_api_rate.tat_us > $2 THEN asset_api_rate.tat_us ELSE $2 END) + $3 \
+             WHERE asset_api_rate.tat_us - $2 <= $4 \
+             RETURNING tat_us",
+        )
+        .bind(project)
+        .bind(now_us)
+        .bind(interval_us)
+        .bind(burst_us)
+        .fetch_optional(self.pool())
+        .await?;
+        if admitted.is_some() {
+            return Ok(None);
+        }
+        let tat: Option<(i64,)> =
+            sqlx::query_as("SELECT tat_us FROM asset_api_rate WHERE project_id = $1")
+                .bind(project)
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(Some(
+            tat.map_or(interval_us, |(t,)| t - burst_us - now_us).max(1),
+        ))
+    }
+
     /// Whether any asset row points at the blob `sha1`.
     pub async fn blob_referenced(&self, sha1: &str) -> Result<bool, sqlx::Error> {
         let row: Option<(String,)> =

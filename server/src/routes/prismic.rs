@@ -5,8 +5,7 @@
 //! and `alt` are the Sanity document's `description`, `creditLine` and `altText`.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::Instant;
+use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, Query, State};
@@ -44,12 +43,14 @@ pub fn routes(rps: f64) -> Router<AppState> {
         .layer(Extension(Arc::new(RateLimit::new(rps))))
 }
 
-/// A token bucket per repository: `rps` tokens a second, holding at most `max(rps, 1)`, so a
-/// burst never exceeds one second's worth.
-#[derive(Debug)]
+/// The per-repository rate: `rps` requests a second, in bursts of at most `max(rps, 1)`,
+/// so a burst never exceeds one second's worth. The state lives in the database, so every
+/// instance sharing it shares each repository's budget.
+#[derive(Debug, Clone, Copy)]
 pub struct RateLimit {
     rps: f64,
-    buckets: Mutex<HashMap<String, (f64, Instant)>>,
+    interval_us: i64,
+    burst_us: i64,
 }
 
 impl RateLimit {
@@ -60,29 +61,30 @@ impl RateLimit {
         } else {
             1.0
         };
+        // Whole microseconds: a rate above a million a second is as good as none.
+        let interval = (1e6 / rps).round().max(1.0);
+        let burst = (rps.max(1.0) - 1.0) * interval;
         RateLimit {
             rps,
-            buckets: Mutex::default(),
+            interval_us: interval.min(1e15) as i64,
+            burst_us: burst.min(1e15) as i64,
         }
     }
 
-    /// Takes a token for `repository`, or 429 with the whole seconds until one is there.
-    fn take(&self, repository: &str) -> ApiResult<()> {
-        let now = Instant::now();
-        let capacity = self.rps.max(1.0);
-        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        let (tokens, at) = buckets
-            .entry(repository.to_owned())
-            .or_insert((capacity, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.rps).min(capacity);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
+    /// Takes the repository's next slot, or 429 with the whole seconds until one is free.
+    async fn take(&self, state: &AppState, repository: &str) -> ApiResult<()> {
+        let now_us = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX));
+        let Some(wait_us) = state
+            .db()
+            .take_rate(repository, now_us, self.interval_us, self.burst_us)
+            .await?
+        else {
             return Ok(());
-        }
-        let wait = ((1.0 - *tokens) / self.rps).ceil().max(1.0);
-        // At most a second's wait at 1 rps; the cast cannot overflow for any sane rate.
-        let seconds = wait.min(3600.0) as u64;
+        };
+        let seconds = u64::try_from((wait_us.saturating_add(999_999) / 1_000_000).clamp(1, 3600))
+            .unwrap_or(1);
         Err(ApiError {
             retry_after: Some(seconds),
             ..ApiError::new(
@@ -118,7 +120,7 @@ async fn admit(
         )));
     }
     auth::require(state, headers, repository, role).await?;
-    limit.take(repository)?;
+    limit.take(state, repository).await?;
     crate::sanity::dataset(state, repository, DATASET).await?;
     Ok(repository.to_owned())
 }
