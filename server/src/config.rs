@@ -114,8 +114,9 @@ pub struct Config {
     /// (1 GiB).
     #[arg(long, env = "PIXFORM_CACHE_BYTES", default_value_t = 1024 * 1024 * 1024)]
     pub cache_bytes: u64,
-    /// Prismic Asset API requests per second per repository. Default: 1.
-    #[arg(long, env = "PIXFORM_ASSET_API_RPS", default_value_t = 1.0)]
+    /// Prismic Asset API requests per second per repository: a finite number above 0
+    /// (fractions allowed, `0.5` is one request every two seconds). Default: 1.
+    #[arg(long, env = "PIXFORM_ASSET_API_RPS", default_value_t = 1.0, value_parser = parse_rps)]
     pub asset_api_rps: f64,
 }
 
@@ -151,6 +152,17 @@ impl Config {
         self.workers
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
             .max(1)
+    }
+}
+
+/// Parses a rate in requests per second: a finite number above 0. A zero, negative or
+/// non-finite rate would either block every request or none, so it is refused at startup
+/// rather than replaced by a default the operator did not ask for.
+pub fn parse_rps(text: &str) -> Result<f64, String> {
+    let expected = "expected a finite number of requests per second above 0, such as 1 or 0.5";
+    match text.trim().parse::<f64>() {
+        Ok(value) if value.is_finite() && value > 0.0 => Ok(value),
+        _ => Err(format!("{expected}, got {text:?}")),
     }
 }
 

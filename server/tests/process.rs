@@ -103,6 +103,48 @@ fn bad_flag_values_stop_the_process_with_a_message() {
 }
 
 #[test]
+fn asset_api_rps_must_be_a_finite_number_above_zero() {
+    for bad in ["0", "-1", "NaN", "inf", "fast", ""] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixform-server"))
+            .args(["serve", &format!("--asset-api-rps={bad}")])
+            .arg("--data")
+            .arg(tempfile::tempdir().expect("tmp").path())
+            .output()
+            .expect("run");
+        // clap's usage error: status 2, nothing listened on.
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!(
+                "invalid value '{bad}' for '--asset-api-rps <ASSET_API_RPS>'"
+            )),
+            "{bad:?}: {err}"
+        );
+        assert!(
+            err.contains(&format!(
+                "expected a finite number of requests per second above 0, such as 1 or 0.5, got {bad:?}"
+            )),
+            "{bad:?}: {err}"
+        );
+    }
+    // The environment twin goes through the same check.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixform-server"))
+        .arg("serve")
+        .env("PIXFORM_ASSET_API_RPS", "-0.5")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("invalid value '-0.5' for '--asset-api-rps <ASSET_API_RPS>'"),
+        "{err}"
+    );
+    // A fraction is a valid rate: the server starts.
+    let server = Server::start_with(&["--asset-api-rps", "0.5"], &[]);
+    assert_eq!(server.get("/health", &[]).status, 200);
+}
+
+#[test]
 fn migrate_subcommand_applies_the_schema() {
     let data = tempfile::tempdir().expect("tmp");
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixform-server"))
