@@ -5,8 +5,9 @@
 //! `https://a.b.example.com`, not `https://example.com`) and a port `*` for any port or none.
 //! A request whose `Origin` matches an entry of its project gets
 //! `Access-Control-Allow-Origin: <origin>` (and `-Credentials: true` when the entry allows
-//! credentials); any other origin gets no CORS headers. The CDN routes are not concerned: they
-//! answer `*` on public datasets by themselves.
+//! credentials); any other origin gets no CORS headers. The Prismic Asset API (`/assets`)
+//! follows the same rules, its project named by the `repository` header. The CDN routes are
+//! not concerned: they answer `*` on public datasets by themselves.
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -25,6 +26,11 @@ const MAX_ORIGIN: usize = 300;
 const METHODS: &str = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
 /// Request headers a preflight allows when it asks for none in particular.
 const HEADERS: &str = "Authorization, Content-Type, X-Sanity-Project-ID, X-Request-Id";
+/// The same for the Prismic Asset API, which reads `repository` instead.
+const PRISMIC_HEADERS: &str = "Authorization, Content-Type, Repository, X-Request-Id";
+/// Response headers a page may read: `Retry-After` is not CORS-safelisted, and a client
+/// told 429 or 503 needs it to know when to come back.
+const EXPOSE: &str = "X-Request-Id, Retry-After";
 /// How long a browser may keep a preflight's answer, in seconds.
 const MAX_AGE: &str = "600";
 
@@ -135,6 +141,22 @@ fn named_project(path: &str, headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The project of a Prismic request: its `repository` header, the only place the route
+/// itself reads it from.
+fn repository(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("repository")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+}
+
+/// Whether the path is a Prismic Asset API route (`/assets`, `/assets/{id}`).
+fn is_prismic(path: &str) -> bool {
+    path == "/assets" || path.starts_with("/assets/")
+}
+
 /// Whether the path is a Sanity API route (`/v1/…`, `/vYYYY-MM-DD/…`).
 fn is_api(path: &str) -> bool {
     let first = path.trim_start_matches('/').split('/').next().unwrap_or("");
@@ -143,9 +165,9 @@ fn is_api(path: &str) -> bool {
 
 /// The middleware: answers preflights and adds the CORS headers to API responses.
 ///
-/// A preflight carries no custom headers, so with `X-Sanity-Project-ID` (rather than the
-/// path or host) naming the project it is allowed when any project lists the origin; the
-/// actual request is then answered with CORS headers only if its own project does.
+/// A preflight carries no custom headers, so with `X-Sanity-Project-ID` or `repository`
+/// (rather than the path or host) naming the project it is allowed when any project lists the
+/// origin; the actual request is then answered with CORS headers only if its own project does.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let Some(origin) = request
@@ -156,16 +178,25 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
     else {
         return next.run(request).await;
     };
-    if !is_api(&path) {
+    let prismic = is_prismic(&path);
+    if !prismic && !is_api(&path) {
         return next.run(request).await;
     }
     let preflight = request.method() == Method::OPTIONS
         && request
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    let project = named_project(&path, request.headers());
-    let header_named = request.headers().contains_key("x-sanity-project-id");
-    let entries = if preflight && !path_names_project(&path) && !header_named {
+    let (project, named) = if prismic {
+        let project = repository(request.headers());
+        let named = project.is_some();
+        (project, named)
+    } else {
+        (
+            named_project(&path, request.headers()),
+            path_names_project(&path) || request.headers().contains_key("x-sanity-project-id"),
+        )
+    };
+    let entries = if preflight && !named {
         state.db().all_cors_origins().await
     } else if let Some(p) = &project {
         state.db().cors_entries(p).await
@@ -206,7 +237,11 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         );
         h.insert(
             header::ACCESS_CONTROL_ALLOW_HEADERS,
-            asked.unwrap_or(HeaderValue::from_static(HEADERS)),
+            asked.unwrap_or(HeaderValue::from_static(if prismic {
+                PRISMIC_HEADERS
+            } else {
+                HEADERS
+            })),
         );
         h.insert(
             header::ACCESS_CONTROL_MAX_AGE,
@@ -241,7 +276,7 @@ fn allow(h: &mut HeaderMap, origin: &str, credentials: bool) {
     }
     h.insert(
         header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static("X-Request-Id"),
+        HeaderValue::from_static(EXPOSE),
     );
     h.append(header::VARY, HeaderValue::from_static("Origin"));
 }

@@ -1,5 +1,6 @@
 //! CORS on API responses from the project's CORS entries: exact and wildcard origins,
-//! credentials, other origins, preflights; the CDN's own `*` on public datasets.
+//! credentials, other origins, preflights; the Prismic `/assets` routes, whose project is the
+//! `repository` header; the CDN's own `*` on public datasets.
 
 mod common;
 
@@ -31,7 +32,7 @@ fn assert_allowed(reply: &Reply, origin: &str, credentials: bool) {
     assert_eq!(reply.header("access-control-allow-credentials"), want);
     assert_eq!(
         reply.header("access-control-expose-headers"),
-        "X-Request-Id"
+        "X-Request-Id, Retry-After"
     );
     let vary: Vec<&str> = reply
         .headers
@@ -338,4 +339,126 @@ fn preflights() {
     );
     no_origin.assert_error(405, "Method Not Allowed", "OPTIONS");
     assert_no_cors(&no_origin);
+}
+
+#[test]
+fn prismic_asset_api_follows_the_repositorys_cors_entries() {
+    // The default rate (1 a second, no burst), so the second request is refused.
+    let server = Server::start();
+    let p = server.project.clone();
+    let u = common::unique(8);
+    let allowed = format!("https://app.{u}.example.com");
+    let local = format!("http://{u}.localhost:3333");
+    add(&server, &p, &format!("https://*.{u}.example.com"), true);
+    add(&server, &p, &local, false);
+    let other = format!("q{}", common::unique(8));
+    assert_eq!(
+        server
+            .call(
+                "POST",
+                &format!("{V}/projects"),
+                Some(ADMIN),
+                &[],
+                Some(&json!({"id": other, "displayName": "Other"}))
+            )
+            .status,
+        201
+    );
+    let foreign = format!("https://{u}.elsewhere.org");
+    add(&server, &other, &foreign, false);
+    let list = |repository: Option<&str>, token: &str, origin: &str| {
+        let mut headers = vec![("Origin", origin)];
+        if let Some(r) = repository {
+            headers.push(("repository", r));
+        }
+        server.call("GET", "/assets", Some(token), &headers, None)
+    };
+
+    // An origin the repository lists: the answer and, at once after it, the 429 carry the
+    // CORS headers, and the page may read Retry-After.
+    let first = list(Some(&p), ADMIN, &allowed);
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(first.json()["total"], 0);
+    assert_allowed(&first, &allowed, true);
+    let limited = list(Some(&p), ADMIN, &local);
+    limited.assert_error(429, "Too Many Requests", "requests per second");
+    assert_allowed(&limited, &local, false);
+    let wait: u64 = limited.header("retry-after").parse().expect("Retry-After");
+    assert!((1..=2).contains(&wait), "{wait}");
+    // Errors before the rate limit carry them too: a bad token is 401.
+    let refused = list(Some(&p), "not-a-token", &allowed);
+    refused.assert_error(401, "Unauthorized", "Unknown or revoked token");
+    assert_allowed(&refused, &allowed, true);
+    // Another repository's entries do not open this one, nor this one's that one.
+    let foreign_here = list(Some(&p), "not-a-token", &foreign);
+    foreign_here.assert_error(401, "Unauthorized", "token");
+    assert_no_cors(&foreign_here);
+    assert_eq!(foreign_here.header("vary"), "Origin");
+    let mine_there = list(Some(&other), "not-a-token", &allowed);
+    mine_there.assert_error(401, "Unauthorized", "token");
+    assert_no_cors(&mine_there);
+    let theirs = list(Some(&other), "not-a-token", &foreign);
+    theirs.assert_error(401, "Unauthorized", "token");
+    assert_allowed(&theirs, &foreign, false);
+    // No repository header names no project: no CORS headers, whatever the origin.
+    let nameless = list(None, ADMIN, &allowed);
+    nameless.assert_error(400, "Bad Request", "Header repository is required");
+    assert_no_cors(&nameless);
+    // PATCH and DELETE on `/assets/{id}` follow the same entries (404: no such asset).
+    let missing = server.call(
+        "DELETE",
+        "/assets/image-0000000000000000000000000000000000000000-1x1-png",
+        Some("not-a-token"),
+        &[("Origin", &allowed), ("repository", &p)],
+        None,
+    );
+    missing.assert_error(401, "Unauthorized", "token");
+    assert_allowed(&missing, &allowed, true);
+
+    // Preflights: a browser sends no `repository` value, so any project's entry admits the
+    // origin; without Access-Control-Request-Headers the answer lists `Repository`.
+    let preflight = |path: &str, origin: &str, extra: &[(&str, &str)]| {
+        let mut h = vec![
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "POST"),
+        ];
+        h.extend_from_slice(extra);
+        server.call("OPTIONS", path, None, &h, None)
+    };
+    let asked = preflight(
+        "/assets",
+        &allowed,
+        &[(
+            "Access-Control-Request-Headers",
+            "authorization,repository,content-type",
+        )],
+    );
+    assert_eq!(asked.status, 204, "{}", asked.text());
+    assert!(asked.body.is_empty());
+    assert_allowed(&asked, &allowed, true);
+    assert_eq!(
+        asked.header("access-control-allow-headers"),
+        "authorization,repository,content-type"
+    );
+    assert_eq!(
+        asked.header("access-control-allow-methods"),
+        "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+    );
+    assert_eq!(asked.header("access-control-max-age"), "600");
+    let plain = preflight("/assets/image-x", &foreign, &[]);
+    assert_eq!(plain.status, 204, "{}", plain.text());
+    assert_allowed(&plain, &foreign, false);
+    assert_eq!(
+        plain.header("access-control-allow-headers"),
+        "Authorization, Content-Type, Repository, X-Request-Id"
+    );
+    let unknown = preflight("/assets", &format!("https://{u}.unknown.org"), &[]);
+    unknown.assert_error(403, "Forbidden", "is not allowed");
+    assert_no_cors(&unknown);
+    // A preflight that does name its repository uses that repository's entries only.
+    preflight("/assets", &foreign, &[("repository", &p)]).assert_error(
+        403,
+        "Forbidden",
+        "is not allowed",
+    );
 }
