@@ -128,6 +128,10 @@ fn projects_api() -> Router<AppState> {
                     .delete(p::delete_dataset),
             )
             .route(
+                &format!("{prefix}/datasets/{{name}}/copy"),
+                get(p::copy_jobs).put(p::copy_dataset),
+            )
+            .route(
                 &format!("{prefix}/datasets/{{name}}/tags"),
                 get(p::dataset_tags),
             )

@@ -17,7 +17,7 @@ use sqlx::AnyPool;
 
 pub use assets::AssetRow;
 pub use cors::CorsRow;
-pub use projects::{DatasetRow, ProjectRow, Removed};
+pub use projects::{CopyJobRow, DatasetRow, ProjectRow, Removed};
 pub use tags::{TagChange, TagRow};
 pub use tokens::{Role, TokenInfo, TokenRow};
 

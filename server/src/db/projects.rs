@@ -203,7 +203,14 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for table in ["dataset_tags", "tags", "cors_origins", "tokens", "datasets"] {
+        for table in [
+            "dataset_tags",
+            "tags",
+            "cors_origins",
+            "tokens",
+            "copy_jobs",
+            "datasets",
+        ] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE project_id = $1"
             )))
@@ -265,11 +272,20 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        sqlx::query("DELETE FROM dataset_tags WHERE project_id = $1 AND dataset = $2")
+        for table in ["dataset_tags", "copy_jobs"] {
+            let column = if table == "copy_jobs" {
+                "source_dataset"
+            } else {
+                "dataset"
+            };
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE project_id = $1 AND {column} = $2"
+            )))
             .bind(project)
             .bind(name)
             .execute(&mut *tx)
             .await?;
+        }
         let existed = sqlx::query("DELETE FROM datasets WHERE project_id = $1 AND name = $2")
             .bind(project)
             .bind(name)
@@ -280,4 +296,132 @@ impl Db {
         tx.commit().await?;
         Ok(Removed { existed, assets })
     }
+
+    /// Records a new copy job in state `pending`.
+    pub async fn insert_copy_job(&self, job: &CopyJobRow) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO copy_jobs (id, project_id, source_dataset, target_dataset, state, \
+             authors, created_at, updated_at, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(&job.id)
+        .bind(&job.project_id)
+        .bind(&job.source_dataset)
+        .bind(&job.target_dataset)
+        .bind(&job.state)
+        .bind(serde_json::to_string(&job.authors).unwrap_or_else(|_| "[]".into()))
+        .bind(&job.created_at)
+        .bind(&job.updated_at)
+        .bind(job.created_ms)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Moves a copy job to `state`.
+    pub async fn set_copy_job_state(&self, id: &str, state: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("UPDATE copy_jobs SET state = $2, updated_at = $3 WHERE id = $1")
+            .bind(id)
+            .bind(state)
+            .bind(now_rfc3339())
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// Copies every asset row of `source` into `target` (same ids, blobs shared by SHA-1) in
+    /// one statement, so the target never shows half a copy; rows the target has already are
+    /// kept. Returns the number of rows inserted.
+    pub async fn copy_asset_rows(
+        &self,
+        project: &str,
+        source: &str,
+        target: &str,
+    ) -> Result<u64, sqlx::Error> {
+        const COLUMNS: &str = "id, kind, sha1, extension, mime_type, size, width, height, \
+             has_alpha, frames, format, original_filename, title, description, label, \
+             credit_line, alt_text, source_name, source_id, source_url, metadata, rev, \
+             created_at, updated_at, created_ms";
+        let done = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO assets (project_id, dataset, {COLUMNS}) \
+             SELECT project_id, $3, {COLUMNS} FROM assets WHERE project_id = $1 AND dataset = $2 \
+             ON CONFLICT DO NOTHING"
+        )))
+        .bind(project)
+        .bind(source)
+        .bind(target)
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    /// Copy jobs of a source dataset, newest first, optionally only those in `states`.
+    pub async fn copy_jobs(
+        &self,
+        project: &str,
+        source: &str,
+        states: &[String],
+        offset: i64,
+        limit: i64,
+    ) -> Result<Vec<CopyJobRow>, sqlx::Error> {
+        let rows: Vec<(
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+        )> = sqlx::query_as(
+            "SELECT id, project_id, source_dataset, target_dataset, state, authors, \
+                 created_at, updated_at, created_ms FROM copy_jobs \
+                 WHERE project_id = $1 AND source_dataset = $2 ORDER BY created_ms DESC, id DESC",
+        )
+        .bind(project)
+        .bind(source)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| CopyJobRow {
+                id: r.0,
+                project_id: r.1,
+                source_dataset: r.2,
+                target_dataset: r.3,
+                state: r.4,
+                authors: serde_json::from_str(&r.5).unwrap_or_default(),
+                created_at: r.6,
+                updated_at: r.7,
+                created_ms: r.8,
+            })
+            .filter(|j| states.is_empty() || states.contains(&j.state))
+            .skip(usize::try_from(offset).unwrap_or(0))
+            .take(usize::try_from(limit).unwrap_or(0))
+            .collect())
+    }
+}
+
+/// A dataset copy job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyJobRow {
+    /// Job id.
+    pub id: String,
+    /// Project of both datasets.
+    pub project_id: String,
+    /// Dataset copied from.
+    pub source_dataset: String,
+    /// Dataset copied to.
+    pub target_dataset: String,
+    /// `pending`, `running`, `completed` or `failed`.
+    pub state: String,
+    /// Project user ids of who started it.
+    pub authors: Vec<String>,
+    /// RFC 3339 creation time.
+    pub created_at: String,
+    /// RFC 3339 time of the last state change.
+    pub updated_at: String,
+    /// Creation time in epoch milliseconds, for ordering.
+    pub created_ms: i64,
 }

@@ -12,7 +12,9 @@ use serde_json::{json, Map, Value};
 
 use crate::auth;
 use crate::bootstrap::valid_project_id;
-use crate::db::{AclMode, CorsRow, ProjectRow, Role, TagChange, TagRow, TokenInfo, TokenRow};
+use crate::db::{
+    AclMode, CopyJobRow, CorsRow, ProjectRow, Role, TagChange, TagRow, TokenInfo, TokenRow,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::sanity;
 use crate::state::AppState;
@@ -549,6 +551,160 @@ pub async fn delete_dataset(
     }
     tracing::info!(project, dataset = %name, assets = removed.assets, "dataset deleted");
     Ok(Json(json!({ "deleted": true })))
+}
+
+// --- dataset copy ---
+
+fn copy_job_json(job: &CopyJobRow) -> Value {
+    json!({
+        "id": job.id,
+        "state": job.state,
+        "createdAt": job.created_at,
+        "updatedAt": job.updated_at,
+        "sourceDataset": job.source_dataset,
+        "targetDataset": job.target_dataset,
+        "authors": job.authors,
+    })
+}
+
+/// `PUT /v{X}/projects/{id}/datasets/{name}/copy` (administrator): `{targetDataset, skipHistory,
+/// aclMode}`. Creates the target dataset at once (409 when it exists) and answers with the job
+/// in state `pending` plus `jobId`, `datasetName` and `aclMode`; the asset rows are copied in
+/// the background (`running`, then `completed` or `failed`). Blobs are shared, never copied.
+pub async fn copy_dataset(
+    State(state): State<AppState>,
+    Path(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Json<Value>> {
+    let (project, token) = authorize(&state, &params, &headers, Role::Administrator).await?;
+    let source = dataset_name(&params)?;
+    let map = body_object(&body)?;
+    only_keys(
+        &map,
+        "Dataset copy",
+        &["targetDataset", "skipHistory", "aclMode"],
+    )?;
+    let target = text(&map, "targetDataset")?
+        .ok_or_else(|| ApiError::bad_request("targetDataset: required, a dataset name"))?;
+    if !sanity::valid_dataset_name(&target) {
+        return Err(ApiError::bad_request(format!(
+            "targetDataset {target:?}: expected ^[a-z0-9][a-z0-9_-]{{0,63}}$"
+        )));
+    }
+    // Assets have no revision history here, so skipHistory changes nothing; it is still
+    // checked so that a wrong type is reported.
+    flag(&map, "skipHistory")?;
+    let acl = acl_field(&map)?.unwrap_or(AclMode::Public);
+    sanity::dataset(&state, &project, &source).await?;
+    if target == source {
+        return Err(conflict(format!(
+            "Dataset {source:?} cannot be copied onto itself"
+        )));
+    }
+    if !state.db().ensure_dataset(&project, &target, acl).await? {
+        return Err(conflict(format!(
+            "Dataset {target:?} already exists in project {project:?}"
+        )));
+    }
+    state.forget_scope(&project, Some(&target), false).await;
+    let now_ms = crate::time::now_ms();
+    let created = crate::time::rfc3339_of_ms(now_ms);
+    let job = CopyJobRow {
+        id: auth::random_hex(12),
+        project_id: project.clone(),
+        source_dataset: source.clone(),
+        target_dataset: target.clone(),
+        state: "pending".into(),
+        authors: vec![project_user_id(&token)],
+        created_at: created.clone(),
+        updated_at: created,
+        created_ms: now_ms,
+    };
+    state.db().insert_copy_job(&job).await?;
+    let bg = state.clone();
+    let id = job.id.clone();
+    let (project, source, target_name) = (project, source, target.clone());
+    tokio::spawn(async move {
+        let target = target_name;
+        let db = bg.db();
+        let result = async {
+            db.set_copy_job_state(&id, "running").await?;
+            db.copy_asset_rows(&project, &source, &target).await
+        }
+        .await;
+        // The target may have been read (and cached as empty) while the copy ran.
+        bg.forget_scope(&project, Some(&target), false).await;
+        let end = match &result {
+            Ok(rows) => {
+                tracing::info!(project, source, target, rows, job = %id, "dataset copied");
+                "completed"
+            }
+            Err(e) => {
+                tracing::error!(project, source, target, job = %id, error = %e, "dataset copy failed");
+                "failed"
+            }
+        };
+        if let Err(e) = db.set_copy_job_state(&id, end).await {
+            tracing::error!(job = %id, error = %e, "copy job state not recorded");
+        }
+    });
+    let mut out = copy_job_json(&job);
+    if let Some(obj) = out.as_object_mut() {
+        obj.insert("jobId".into(), json!(job.id));
+        obj.insert("datasetName".into(), json!(target));
+        obj.insert("aclMode".into(), json!(acl.as_str()));
+    }
+    Ok(Json(out))
+}
+
+fn query_int(query: &HashMap<String, String>, key: &str, default: i64, max: i64) -> ApiResult<i64> {
+    match query.get(key) {
+        None => Ok(default),
+        Some(v) => match v.parse::<i64>() {
+            Ok(n) if (0..=max).contains(&n) => Ok(n),
+            _ => Err(ApiError::bad_request(format!(
+                "{key}: expected an integer from 0 to {max}, got {v:?}"
+            ))),
+        },
+    }
+}
+
+/// States a copy job goes through.
+const JOB_STATES: [&str; 4] = ["pending", "running", "completed", "failed"];
+
+/// `GET /v{X}/projects/{id}/datasets/{name}/copy` (viewer+): the copy jobs whose source is the
+/// dataset, newest first. Query `offset` (Default: 0), `limit` (Default: 10, at most 1000) and
+/// `state` (comma separated; Default: every state).
+pub async fn copy_jobs(
+    State(state): State<AppState>,
+    Path(params): Params,
+    Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (project, _) = authorize(&state, &params, &headers, Role::Viewer).await?;
+    let source = dataset_name(&params)?;
+    let offset = query_int(&query, "offset", 0, i64::MAX)?;
+    let limit = query_int(&query, "limit", 10, 1000)?;
+    let mut states = Vec::new();
+    for s in query.get("state").map_or("", String::as_str).split(',') {
+        let s = s.trim();
+        if s.is_empty() {
+            continue;
+        }
+        if !JOB_STATES.contains(&s) {
+            return Err(ApiError::bad_request(format!(
+                "state: expected pending, running, completed or failed, got {s:?}"
+            )));
+        }
+        states.push(s.to_owned());
+    }
+    sanity::dataset(&state, &project, &source).await?;
+    let jobs = state
+        .db()
+        .copy_jobs(&project, &source, &states, offset, limit)
+        .await?;
+    Ok(Json(jobs.iter().map(copy_job_json).collect()))
 }
 
 // --- CORS ---
