@@ -116,6 +116,18 @@ const TABLE: &[(&str, Who, u16)] = &[
     ("DELETE /v1/projects/{p}/datasets/{ds}", Admin, 200),
     ("DELETE /v1/projects/{p}/datasets/{ds}", OtherAdmin, 403),
     ("DELETE /v1/projects/{p}/datasets/{ds}", Global, 200),
+    ("PUT /v1/projects/{p}/datasets/{ds}/copy", Anonymous, 401),
+    ("PUT /v1/projects/{p}/datasets/{ds}/copy", Viewer, 403),
+    ("PUT /v1/projects/{p}/datasets/{ds}/copy", Editor, 403),
+    ("PUT /v1/projects/{p}/datasets/{ds}/copy", Admin, 200),
+    ("PUT /v1/projects/{p}/datasets/{ds}/copy", OtherAdmin, 403),
+    ("PUT /v1/projects/{p}/datasets/{ds}/copy", Global, 200),
+    ("GET /v1/projects/{p}/datasets/{ds}/copy", Anonymous, 401),
+    ("GET /v1/projects/{p}/datasets/{ds}/copy", Viewer, 200),
+    ("GET /v1/projects/{p}/datasets/{ds}/copy", Editor, 200),
+    ("GET /v1/projects/{p}/datasets/{ds}/copy", Admin, 200),
+    ("GET /v1/projects/{p}/datasets/{ds}/copy", OtherAdmin, 403),
+    ("GET /v1/projects/{p}/datasets/{ds}/copy", Global, 200),
     ("GET /v1/datasets", Anonymous, 401),
     ("GET /v1/datasets", Viewer, 200),
     ("GET /v1/datasets", Editor, 200),
@@ -152,6 +164,18 @@ const TABLE: &[(&str, Who, u16)] = &[
     ("DELETE /v1/datasets/{ds}", Admin, 200),
     ("DELETE /v1/datasets/{ds}", OtherAdmin, 403),
     ("DELETE /v1/datasets/{ds}", Global, 200),
+    ("PUT /v1/datasets/{ds}/copy", Anonymous, 401),
+    ("PUT /v1/datasets/{ds}/copy", Viewer, 403),
+    ("PUT /v1/datasets/{ds}/copy", Editor, 403),
+    ("PUT /v1/datasets/{ds}/copy", Admin, 200),
+    ("PUT /v1/datasets/{ds}/copy", OtherAdmin, 403),
+    ("PUT /v1/datasets/{ds}/copy", Global, 200),
+    ("GET /v1/datasets/{ds}/copy", Anonymous, 401),
+    ("GET /v1/datasets/{ds}/copy", Viewer, 200),
+    ("GET /v1/datasets/{ds}/copy", Editor, 200),
+    ("GET /v1/datasets/{ds}/copy", Admin, 200),
+    ("GET /v1/datasets/{ds}/copy", OtherAdmin, 403),
+    ("GET /v1/datasets/{ds}/copy", Global, 200),
     ("GET /v1/projects/{p}/features", Anonymous, 401),
     ("GET /v1/projects/{p}/features", Viewer, 200),
     ("GET /v1/projects/{p}/features", Editor, 200),
@@ -502,6 +526,9 @@ fn request(
             if method == "PATCH" {
                 body = json!({"alt": "A bird"}).to_string().into_bytes();
             }
+        }
+        ("PUT", t) if t.ends_with("/copy") => {
+            body = json!({"targetDataset": new}).to_string().into_bytes();
         }
         ("POST", "/v1/projects") => {
             body = json!({"displayName": "New", "id": new})

@@ -364,17 +364,7 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<CopyJobRow>, sqlx::Error> {
-        let rows: Vec<(
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            String,
-            i64,
-        )> = sqlx::query_as(
+        let rows: Vec<JobTuple> = sqlx::query_as(
             "SELECT id, project_id, source_dataset, target_dataset, state, authors, \
                  created_at, updated_at, created_ms FROM copy_jobs \
                  WHERE project_id = $1 AND source_dataset = $2 ORDER BY created_ms DESC, id DESC",
@@ -402,6 +392,19 @@ impl Db {
             .collect())
     }
 }
+
+/// A `copy_jobs` row as read, column by column.
+type JobTuple = (
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    String,
+    i64,
+);
 
 /// A dataset copy job.
 #[derive(Debug, Clone, PartialEq, Eq)]
