@@ -194,8 +194,8 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes a project and everything in it (datasets, assets, tokens, CORS origins, tags)
-    /// in one transaction. Blobs stay for `gc`: other projects may share them.
+    /// Deletes a project and everything in it (datasets, assets, tokens, CORS origins, tags,
+    /// signing keys) in one transaction. Blobs stay for `gc`: other projects may share them.
     pub async fn delete_project(&self, id: &str) -> Result<Removed, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let assets = sqlx::query("DELETE FROM assets WHERE project_id = $1")
@@ -203,7 +203,14 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for table in ["dataset_tags", "tags", "cors_origins", "tokens", "datasets"] {
+        for table in [
+            "dataset_tags",
+            "tags",
+            "cors_origins",
+            "signing_keys",
+            "tokens",
+            "datasets",
+        ] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE project_id = $1"
             )))
