@@ -341,3 +341,101 @@ fn public_dataset_unaffected_and_files_signed_too() {
     let r = server.get(&expired, &[]);
     assert_eq!(r.status, 403);
 }
+
+#[test]
+fn keys_move_with_migrate_and_go_with_their_project() {
+    // Its own database even under PIXFORM_TEST_DATABASE_URL: a copy takes every row.
+    let project = format!("p{}", common::unique(9));
+    let mut server = Server::start_empty(vec![
+        "--admin-token".into(),
+        ADMIN.into(),
+        "--init-project".into(),
+        project.clone(),
+    ]);
+    server.project = project.clone();
+    let made = server.call(
+        "PATCH",
+        &format!("{V}/projects/{project}/datasets/production"),
+        Some(ADMIN),
+        &[],
+        Some(&json!({"aclMode": "private"})),
+    );
+    assert_eq!(made.status, 200, "{}", made.text());
+    let doc = server.upload_ok("images", &fixture("two-colour-48x32.png"), "");
+    let key = create_key(&server);
+
+    let target = tempfile::tempdir().unwrap();
+    let target_db = format!("sqlite://{}/pixform.db?mode=rwc", target.path().display());
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_pixform-server"))
+        .arg("migrate")
+        .arg("--data")
+        .arg(server.data.path())
+        .args(server.backend_args())
+        .arg("--to-database")
+        .arg(&target_db)
+        .arg("--to-store")
+        .arg(target.path().join("blobs"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copy = Server::start_plain(
+        vec![
+            "--database".into(),
+            target_db,
+            "--store".into(),
+            target.path().join("blobs").display().to_string(),
+        ],
+        project.clone(),
+    );
+    // The copy knows the key: a URL signed for it (its own --public-url) is served.
+    let url = format!("{}/{}", copy.base, doc["path"].as_str().unwrap());
+    let path = url.strip_prefix(&copy.base).unwrap().to_owned();
+    assert_eq!(copy.get(&path, &[]).status, 403);
+    let r = copy.get(&signed_path(&copy, &url, &key, 60), &[]);
+    assert_eq!(r.status, 200, "{}", r.text());
+    let listed = copy
+        .call(
+            "GET",
+            &format!("{V}/projects/{project}/signing-keys"),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .json();
+    assert_eq!(
+        listed,
+        json!([{"keyId": key["keyId"], "publicKey": key["publicKey"], "createdAt": key["createdAt"]}])
+    );
+
+    // Deleting the project deletes its keys: the same ID made again has none.
+    let gone = server.call(
+        "DELETE",
+        &format!("{V}/projects/{project}"),
+        Some(ADMIN),
+        &[],
+        None,
+    );
+    assert_eq!(gone.status, 200, "{}", gone.text());
+    let again = server.call(
+        "POST",
+        &format!("{V}/projects"),
+        Some(ADMIN),
+        &[],
+        Some(&json!({"id": project, "displayName": "again"})),
+    );
+    assert_eq!(again.status, 201, "{}", again.text());
+    let listed = server
+        .call(
+            "GET",
+            &format!("{V}/projects/{project}/signing-keys"),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .json();
+    assert_eq!(listed, json!([]));
+}
