@@ -158,6 +158,25 @@ pub async fn copy(
         .map_err(db_err)?;
         tally(&mut report, done.rows_affected());
     }
+    // Signed URLs of private datasets keep working after the move only with their keys.
+    for row in sqlx::query("SELECT project_id, key_id, public_key, created_at FROM signing_keys")
+        .fetch_all(from_db.pool())
+        .await
+        .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO signing_keys (project_id, key_id, public_key, created_at) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
     for row in sqlx::query("SELECT project_id, dataset, tag FROM dataset_tags")
         .fetch_all(from_db.pool())
         .await

@@ -94,6 +94,14 @@ fn projects_api() -> Router<AppState> {
             "/{version}/projects/{project}/cors/{cors}",
             axum::routing::delete(p::delete_cors),
         )
+        .route(
+            "/{version}/projects/{project}/signing-keys",
+            get(p::list_signing_keys).post(p::create_signing_key),
+        )
+        .route(
+            "/{version}/projects/{project}/signing-keys/{key}",
+            axum::routing::delete(p::delete_signing_key),
+        )
         .route("/{version}/projects/{project}/features", get(p::features))
         .route(
             "/{version}/projects/{project}/permissions",

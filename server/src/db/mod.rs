@@ -7,6 +7,7 @@
 mod assets;
 mod cors;
 mod projects;
+mod signing_keys;
 mod tags;
 mod tokens;
 
@@ -18,6 +19,7 @@ use sqlx::AnyPool;
 pub use assets::AssetRow;
 pub use cors::CorsRow;
 pub use projects::{CopyJobRow, DatasetRow, ProjectRow, Removed};
+pub use signing_keys::SigningKeyRow;
 pub use tags::{TagChange, TagRow};
 pub use tokens::{Role, TokenInfo, TokenRow};
 

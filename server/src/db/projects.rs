@@ -194,8 +194,8 @@ impl Db {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Deletes a project and everything in it (datasets, assets, tokens, CORS origins, tags)
-    /// in one transaction. Blobs stay for `gc`: other projects may share them.
+    /// Deletes a project and everything in it (datasets, assets, tokens, CORS origins, tags,
+    /// signing keys) in one transaction. Blobs stay for `gc`: other projects may share them.
     pub async fn delete_project(&self, id: &str) -> Result<Removed, sqlx::Error> {
         let mut tx = self.pool().begin().await?;
         let assets = sqlx::query("DELETE FROM assets WHERE project_id = $1")
@@ -207,6 +207,7 @@ impl Db {
             "dataset_tags",
             "tags",
             "cors_origins",
+            "signing_keys",
             "tokens",
             "copy_jobs",
             "datasets",

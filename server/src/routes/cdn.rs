@@ -8,13 +8,14 @@ use std::collections::HashMap;
 use std::time::SystemTime;
 
 use axum::body::Body;
-use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use futures_util::TryStreamExt;
 use object_store::ObjectStoreExt;
 use pixform::plan::{PlanOptions, SourceFacts};
+use pixform::url::UrlError;
 use pixform::{ImageFormat, TransformOptions, TransformSpec};
 use sha1::{Digest, Sha1};
 
@@ -40,7 +41,7 @@ pub async fn image(
     State(state): State<AppState>,
     method: Method,
     Path(params): Path<HashMap<String, String>>,
-    RawQuery(query): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (project, dataset, file) = parts(&params);
@@ -49,14 +50,23 @@ pub async fn image(
         .cdn_asset(project, dataset, &id)
         .await?
         .ok_or_else(|| not_found("Image"))?;
-    authorize(&state, &headers, &asset).await?;
+    let access = authorize(&state, &headers, &uri, &asset).await?;
     let row = &asset.row;
     let limits = state.limits().clone();
-    let query = query.unwrap_or_default();
+    let query = without_signing_params(uri.query().unwrap_or(""));
     let spec = TransformSpec::from_query_with_limits(&query, &limits)
         .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
     if spec.canonical_pairs().is_empty() {
-        return original(&state, &method, &headers, &asset, &row.mime_type, None).await;
+        return original(
+            &state,
+            &method,
+            &headers,
+            &access,
+            &asset,
+            &row.mime_type,
+            None,
+        )
+        .await;
     }
     let format = row
         .format
@@ -88,7 +98,7 @@ pub async fn image(
     let meta = ResponseMeta {
         etag: format!("\"{variant}\""),
         last_modified: system_time_of_ms(row.created_ms),
-        public: asset.acl == AclMode::Public,
+        access,
         vary_accept: plan.vary_accept,
     };
     if let Some(not_modified) = meta.not_modified(&headers) {
@@ -151,7 +161,7 @@ pub async fn file(
     State(state): State<AppState>,
     method: Method,
     Path(params): Path<HashMap<String, String>>,
-    RawQuery(query): RawQuery,
+    uri: Uri,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let (project, dataset, file) = parts(&params);
@@ -161,8 +171,8 @@ pub async fn file(
         .cdn_asset(project, dataset, &id)
         .await?
         .ok_or_else(|| not_found("File"))?;
-    authorize(&state, &headers, &asset).await?;
-    let download = url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+    let access = authorize(&state, &headers, &uri, &asset).await?;
+    let download = url::form_urlencoded::parse(uri.query().unwrap_or("").as_bytes())
         .find(|(k, _)| k == "dl")
         .map(|(_, v)| {
             let name = match v.trim() {
@@ -176,7 +186,7 @@ pub async fn file(
             pixform::attachment_disposition(&name)
         });
     let mime = asset.row.mime_type.clone();
-    original(&state, &method, &headers, &asset, &mime, download).await
+    original(&state, &method, &headers, &access, &asset, &mime, download).await
 }
 
 /// The original bytes of an asset, whole or one range.
@@ -184,6 +194,7 @@ async fn original(
     state: &AppState,
     method: &Method,
     headers: &HeaderMap,
+    access: &Access,
     asset: &CdnAsset,
     content_type: &str,
     disposition: Option<String>,
@@ -192,7 +203,7 @@ async fn original(
     let meta = ResponseMeta {
         etag: format!("\"{}\"", row.sha1),
         last_modified: system_time_of_ms(row.created_ms),
-        public: asset.acl == AclMode::Public,
+        access: access.clone(),
         vary_accept: false,
     };
     if let Some(not_modified) = meta.not_modified(headers) {
@@ -250,22 +261,103 @@ async fn original(
     Ok(response)
 }
 
-/// 403 for a private dataset unless the request has a viewer+ token of the project.
-async fn authorize(state: &AppState, headers: &HeaderMap, asset: &CdnAsset) -> ApiResult<()> {
+/// Who may see an answer, which decides its `Cache-Control`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Access {
+    /// A public dataset: anyone, cached for a year.
+    Public,
+    /// A private dataset read with a viewer+ token of its project.
+    Token,
+    /// A private dataset read through a signed URL valid until this Unix second.
+    Signed { expires_at: i64 },
+}
+
+/// The parameters a signed URL adds; they never select a rendition.
+const SIGNING_PARAMS: [&str; 3] = ["keyid", "expiry", "signature"];
+
+/// The query without `keyid`, `expiry` and `signature`, so a signed URL renders (and caches)
+/// exactly as the unsigned one.
+fn without_signing_params(query: &str) -> String {
+    query
+        .split('&')
+        .filter(|pair| {
+            let key = pair.split_once('=').map_or(*pair, |(k, _)| k);
+            !pair.is_empty() && !SIGNING_PARAMS.contains(&key)
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A private dataset is served to a viewer+ token of its project, or to a URL signed with one
+/// of the project's signing keys that has not expired; anything else is 403 saying why.
+async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    asset: &CdnAsset,
+) -> ApiResult<Access> {
     if asset.acl == AclMode::Public {
-        return Ok(());
+        return Ok(Access::Public);
     }
-    let denied = || {
-        ApiError::forbidden(format!(
-            "Dataset {:?} is private: a viewer token of project {:?} is required",
-            asset.row.dataset, asset.row.project_id
-        ))
+    let project = &asset.row.project_id;
+    let token_problem = match auth::token(state, headers).await {
+        Ok(Some(token)) => match auth::check(&token, project, Role::Viewer) {
+            Ok(()) => return Ok(Access::Token),
+            Err(_) => Some(format!(
+                "the token does not grant the viewer role in project {project:?}"
+            )),
+        },
+        Ok(None) => None,
+        Err(e) => Some(format!("the token was refused ({})", e.message)),
     };
-    match auth::token(state, headers).await {
-        Ok(Some(token)) => {
-            auth::check(&token, &asset.row.project_id, Role::Viewer).map_err(|_| denied())
-        }
-        _ => Err(denied()),
+    let query = uri.query().unwrap_or("");
+    let key_id = url::form_urlencoded::parse(query.as_bytes())
+        .find(|(k, _)| k == "keyid")
+        .map(|(_, v)| v.into_owned());
+    let signed = url::form_urlencoded::parse(query.as_bytes())
+        .any(|(k, _)| SIGNING_PARAMS.contains(&k.as_ref()));
+    if !signed {
+        let base = format!(
+            "Dataset {:?} of project {project:?} is private: it needs a viewer token of the \
+             project or a signed URL (keyid, expiry, signature)",
+            asset.row.dataset
+        );
+        return Err(ApiError::forbidden(match token_problem {
+            Some(why) => format!("{base}, and {why}"),
+            None => format!("{base}, and the request has neither"),
+        }));
+    }
+    let Some(key_id) = key_id else {
+        return Err(ApiError::forbidden(
+            "Signed URL has no keyid parameter: it cannot be verified",
+        ));
+    };
+    let Some(key) = state.db().signing_key(project, &key_id).await? else {
+        return Err(ApiError::forbidden(format!(
+            "Signed URL names signing key {key_id:?}, which project {project:?} does not have \
+             (unknown or deleted)"
+        )));
+    };
+    // The client signs the URL it was given: the document URL, whose base is --public-url.
+    let url = format!("{}{}", state.public_base(), uri.path());
+    let url = if query.is_empty() {
+        url
+    } else {
+        format!("{url}?{query}")
+    };
+    let now = crate::time::now_ms() / 1000;
+    match pixform::url::verify_url(&url, &key.public_key, now) {
+        Ok(verified) => Ok(Access::Signed {
+            expires_at: verified.expires_at_unix_seconds,
+        }),
+        Err(UrlError::Expired { expiry, .. }) => Err(ApiError::forbidden(format!(
+            "Signed URL expired at {expiry}"
+        ))),
+        Err(UrlError::SignatureMismatch) => Err(ApiError::forbidden(format!(
+            "Signed URL has a bad signature: it does not match the URL under signing key \
+             {key_id:?} (the URL was changed or signed with another key)"
+        ))),
+        Err(e) => Err(ApiError::forbidden(format!("Signed URL is invalid: {e}"))),
     }
 }
 
@@ -344,7 +436,7 @@ fn parse_range(text: &str, size: u64) -> RangeAnswer {
 struct ResponseMeta {
     etag: String,
     last_modified: SystemTime,
-    public: bool,
+    access: Access,
     vary_accept: bool,
 }
 
@@ -391,14 +483,23 @@ impl ResponseMeta {
         if let Ok(v) = HeaderValue::try_from(httpdate::fmt_http_date(self.last_modified)) {
             h.insert(header::LAST_MODIFIED, v);
         }
-        h.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static(if self.public { IMMUTABLE } else { PRIVATE }),
-        );
+        let cache_control = match self.access {
+            Access::Public => HeaderValue::from_static(IMMUTABLE),
+            Access::Token => HeaderValue::from_static(PRIVATE),
+            // No cache may keep the answer past the URL's expiry.
+            Access::Signed { expires_at } => {
+                let left = expires_at
+                    .saturating_sub(crate::time::now_ms() / 1000)
+                    .max(0);
+                HeaderValue::try_from(format!("private, max-age={left}"))
+                    .unwrap_or(HeaderValue::from_static(PRIVATE))
+            }
+        };
+        h.insert(header::CACHE_CONTROL, cache_control);
         if self.vary_accept {
             h.insert(header::VARY, HeaderValue::from_static("Accept"));
         }
-        if self.public {
+        if self.access == Access::Public {
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),

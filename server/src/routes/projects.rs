@@ -13,7 +13,8 @@ use serde_json::{json, Map, Value};
 use crate::auth;
 use crate::bootstrap::valid_project_id;
 use crate::db::{
-    AclMode, CopyJobRow, CorsRow, ProjectRow, Role, TagChange, TagRow, TokenInfo, TokenRow,
+    AclMode, CopyJobRow, CorsRow, ProjectRow, Role, SigningKeyRow, TagChange, TagRow, TokenInfo,
+    TokenRow,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::sanity;
@@ -767,6 +768,77 @@ pub async fn delete_cors(
         return Err(ApiError::not_found(format!("CORS entry {id} not found")));
     }
     Ok(Json(json!({ "id": id, "deleted": true })))
+}
+
+// --- signing keys ---
+
+fn signing_key_json(row: &SigningKeyRow) -> Value {
+    json!({
+        "keyId": row.key_id,
+        "publicKey": row.public_key,
+        "createdAt": row.created_at,
+    })
+}
+
+/// `GET /v{X}/projects/{id}/signing-keys` (administrator): the keys, public halves only.
+pub async fn list_signing_keys(
+    State(state): State<AppState>,
+    Path(params): Params,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (project, _) = authorize(&state, &params, &headers, Role::Administrator).await?;
+    let rows = state.db().signing_keys(&project).await?;
+    Ok(Json(rows.iter().map(signing_key_json).collect()))
+}
+
+/// `POST /v{X}/projects/{id}/signing-keys` (administrator): a new Ed25519 key → 201
+/// `{keyId, publicKey, privateKey, createdAt}`, hex as `@sanity/signed-urls` takes them. The
+/// private key is in this answer only: the server keeps the public half.
+pub async fn create_signing_key(
+    State(state): State<AppState>,
+    Path(params): Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<Value>)> {
+    let (project, _) = authorize(&state, &params, &headers, Role::Administrator).await?;
+    only_keys(&body_object(&body)?, "signing key", &[])?;
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|e| ApiError::internal("OS randomness", e))?;
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
+    let private_key = hex(&seed);
+    let public_key = hex(&ed25519_dalek::SigningKey::from_bytes(&seed)
+        .verifying_key()
+        .to_bytes());
+    // 64 random bits make a collision within one project practically impossible; the
+    // primary key turns one into a 409 rather than a replaced key.
+    let key_id = format!("key-{}", auth::random_hex(8));
+    let row = state
+        .db()
+        .insert_signing_key(&project, &key_id, &public_key)
+        .await?
+        .ok_or_else(|| conflict(format!("Signing key {key_id:?} already exists")))?;
+    let mut out = signing_key_json(&row);
+    if let Some(map) = out.as_object_mut() {
+        map.insert("privateKey".into(), Value::String(private_key));
+    }
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+/// `DELETE /v{X}/projects/{id}/signing-keys/{keyId}` (administrator): `{keyId, deleted:
+/// true}`; URLs signed with the key answer 403 from then on.
+pub async fn delete_signing_key(
+    State(state): State<AppState>,
+    Path(params): Params,
+    headers: HeaderMap,
+) -> ApiResult<Json<Value>> {
+    let (project, _) = authorize(&state, &params, &headers, Role::Administrator).await?;
+    let key_id = param(&params, "key");
+    if !state.db().delete_signing_key(&project, key_id).await? {
+        return Err(ApiError::not_found(format!(
+            "Signing key {key_id:?} not found in project {project:?}"
+        )));
+    }
+    Ok(Json(json!({ "keyId": key_id, "deleted": true })))
 }
 
 // --- features, permissions, users ---
