@@ -99,8 +99,7 @@ impl Blobs {
                 let Some((sha1, suffix)) = name.to_str().and_then(|n| n.split_once('#')) else {
                     continue;
                 };
-                let staged = sha1.len() == 40
-                    && sha1.bytes().all(|b| b.is_ascii_hexdigit())
+                let staged = is_sha1_name(sha1)
                     && !suffix.is_empty()
                     && suffix.bytes().all(|b| b.is_ascii_digit());
                 if !staged {
@@ -131,7 +130,7 @@ impl Blobs {
     /// The SHA-1 a blob path names, if it is one.
     pub fn sha1_of(path: &Path) -> Option<&str> {
         let name = path.filename()?;
-        (name.len() == 40 && name.bytes().all(|b| b.is_ascii_hexdigit())).then_some(name)
+        is_sha1_name(name).then_some(name)
     }
 
     /// Stores the bytes under their SHA-1 (overwriting refreshes the blob's age for `gc`).
@@ -165,4 +164,9 @@ impl Blobs {
             _ => Ok(()),
         }
     }
+}
+
+/// Whether `name` is a blob's name: 40 hex digits.
+fn is_sha1_name(name: &str) -> bool {
+    name.len() == 40 && name.bytes().all(|b| b.is_ascii_hexdigit())
 }
