@@ -7,7 +7,7 @@ use clap::Parser;
 use pixform_server::config::MigrateArgs;
 use pixform_server::db::Db;
 use pixform_server::store::Blobs;
-use pixform_server::{copy, gc, server, Cli, Command};
+use pixform_server::{gc, migrate, server, Cli, Command};
 use tracing_subscriber::EnvFilter;
 
 /// Applies the migrations; copies to the `--to-*` backends when named.
@@ -26,7 +26,7 @@ async fn migrate(args: MigrateArgs) -> Result<(), server::RunError> {
     target.store = Some(to_store);
     let to_blobs = Blobs::open(&target)?;
     // Progress on stdout, so an operator (or a script) sees how far a long copy got.
-    let r = copy::copy(&db, &blobs, &to_db, &to_blobs, |r, total| {
+    let r = migrate::copy(&db, &blobs, &to_db, &to_blobs, |r, total| {
         println!(
             "blobs: {}/{total} ({} present)",
             r.blobs_copied + r.blobs_present,

@@ -39,6 +39,7 @@ pub async fn serve(config: Config) -> Result<(), RunError> {
         .await
         .map_err(|e| format!("--listen {}: {e}", config.listen))?;
     let state = AppState::new(config, db.clone(), blobs.clone())?;
+    crate::dataset_copy::resume(&state).await?;
     tokio::spawn(async move {
         loop {
             match gc::collect(&db, &blobs, GC_GRACE).await {

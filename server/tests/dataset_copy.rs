@@ -8,6 +8,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use common::{fixture, png_chunk, Server, ADMIN};
+use pixform_server::db::{AclMode, CopyJobRow};
 use serde_json::{json, Value};
 
 const V: &str = "/v2021-06-07";
@@ -316,4 +317,97 @@ fn copy_a_dataset_of_a_thousand_assets() {
         FILES + IMAGES,
         started.elapsed()
     );
+}
+
+#[test]
+fn a_job_a_stopped_process_left_runs_again_at_the_next_start() {
+    let mut server = Server::start();
+    let p = server.project.clone();
+    let files: Vec<Value> = (0..5)
+        .map(|i| server.upload_ok("files", format!("left job {i}\n").as_bytes(), ""))
+        .collect();
+    let image = server.upload_ok("images", &distinct_png(7), "");
+    let blobs_before = server.blob_count();
+
+    // What a process killed mid-copy leaves: a target dataset and a job still `running`; and a
+    // `pending` job whose target has since been deleted.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (db, _) = server.open_storage(&runtime);
+    let job = |id: &str, state: &str, target: &str, ms: i64| CopyJobRow {
+        id: id.to_owned(),
+        project_id: p.clone(),
+        source_dataset: "production".to_owned(),
+        target_dataset: target.to_owned(),
+        state: state.to_owned(),
+        authors: vec!["robot-test".to_owned()],
+        created_at: "2026-01-01T00:00:00Z".to_owned(),
+        updated_at: "2026-01-01T00:00:00Z".to_owned(),
+        created_ms: ms,
+    };
+    runtime.block_on(async {
+        assert!(db
+            .ensure_dataset(&p, "resumed", AclMode::Public)
+            .await
+            .unwrap());
+        db.insert_copy_job(&job("a".repeat(24).as_str(), "running", "resumed", 1))
+            .await
+            .unwrap();
+        db.insert_copy_job(&job("b".repeat(24).as_str(), "pending", "vanished", 2))
+            .await
+            .unwrap();
+    });
+    server.restart();
+
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let history = loop {
+        let history = copy_history(&server, "production", "");
+        let states: Vec<&str> = history
+            .as_array()
+            .expect("array")
+            .iter()
+            .map(|j| j["state"].as_str().unwrap_or(""))
+            .collect();
+        if states == ["failed", "completed"] {
+            break history;
+        }
+        assert!(Instant::now() < deadline, "jobs not finished: {history}");
+        thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(history[0]["targetDataset"], "vanished", "{history}");
+    assert_eq!(history[1]["targetDataset"], "resumed", "{history}");
+    assert!(history[1]["updatedAt"].as_str() > history[1]["createdAt"].as_str());
+
+    // The resumed copy has every asset, serves it, and added no blob; the failed one made no
+    // dataset.
+    for doc in files.iter().chain([&image]) {
+        let id = doc["_id"].as_str().unwrap();
+        let got = server.get(
+            &format!("/v2024-06-24/data/doc/resumed/{id}"),
+            &[("X-Sanity-Project-ID", &p)],
+        );
+        assert_eq!(got.json()["documents"][0]["sha1hash"], doc["sha1hash"]);
+        // The restarted server listens elsewhere: keep the URL's path only.
+        let url = doc["url"].as_str().unwrap();
+        let path = url
+            .find("/images/")
+            .or_else(|| url.find("/files/"))
+            .map(|at| url[at..].replace("/production/", "/resumed/"))
+            .expect("a CDN URL");
+        let bytes = server.get(&path, &[]);
+        assert_eq!(bytes.status, 200, "{path}: {}", bytes.text());
+        assert_eq!(bytes.body.len() as u64, doc["size"].as_u64().unwrap());
+    }
+    server
+        .call(
+            "GET",
+            &format!("{V}/projects/{p}/datasets/vanished"),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .assert_error(404, "Not Found", "vanished");
+    assert_eq!(server.blob_count(), blobs_before);
 }

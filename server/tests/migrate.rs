@@ -72,6 +72,32 @@ fn an_install_is_copied_resumably_and_served_from_the_copy() {
         &format!("/v1/projects/{p}/datasets/production/tags/moved"),
         serde_json::json!({}),
     );
+    // A finished dataset copy: its job history goes along.
+    admin(
+        &server,
+        "PUT",
+        &format!("/v1/projects/{p}/datasets/production/copy"),
+        serde_json::json!({"targetDataset": "archive"}),
+    );
+    let history_of = |s: &Server| {
+        s.call(
+            "GET",
+            &format!("/v1/projects/{p}/datasets/production/copy"),
+            Some(ADMIN),
+            &[],
+            None,
+        )
+        .json()
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let history = loop {
+        let history = history_of(&server);
+        if history[0]["state"] == "completed" {
+            break history;
+        }
+        assert!(std::time::Instant::now() < deadline, "{history}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
     let target = tempfile::tempdir().expect("tmp");
     let first = migrate(&server, target.path());
     assert!(first.starts_with("migrations applied\ncopied "), "{first}");
@@ -115,6 +141,7 @@ fn an_install_is_copied_resumably_and_served_from_the_copy() {
         get(&format!("/v1/projects/{p}/datasets/production/tags")),
         serde_json::json!([tag])
     );
+    assert_eq!(history_of(&copy), history);
     // The administrator token works on the copy.
     let doc = copy.post(
         "/v1/assets/files/production",

@@ -341,6 +341,13 @@ fn keyword_metadata_limits_and_delete() {
         "Bad Request",
         "got none",
     );
+    // A body cut off before its closing delimiter is refused whole.
+    let mut cut = form(&[], "c.txt", "text/plain", b"cut short");
+    cut.truncate(cut.len() - 8);
+    post_form(&server, &cut).assert_error(400, "Bad Request", "Multipart body: ");
+    // A quoted filename keeps its `;` and spaces (RFC 7578 quoting).
+    let odd = upload_ok(&server, &[], "odd; name.txt", b"a file with an odd name");
+    assert_eq!(odd["filename"], "odd; name.txt", "{odd}");
 
     // Deleted: gone from the CDN and the Sanity routes.
     let url = image["url"].as_str().expect("url").to_owned();
@@ -357,7 +364,7 @@ fn keyword_metadata_limits_and_delete() {
         id
     );
     delete(&server, &id).assert_error(404, "Not Found", &id);
-    assert_eq!(list(&server, "").json()["total"], 4);
+    assert_eq!(list(&server, "").json()["total"], 5);
 }
 
 #[test]

@@ -376,21 +376,37 @@ impl Db {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|r| CopyJobRow {
-                id: r.0,
-                project_id: r.1,
-                source_dataset: r.2,
-                target_dataset: r.3,
-                state: r.4,
-                authors: serde_json::from_str(&r.5).unwrap_or_default(),
-                created_at: r.6,
-                updated_at: r.7,
-                created_ms: r.8,
-            })
+            .map(job_of)
             .filter(|j| states.is_empty() || states.contains(&j.state))
             .skip(usize::try_from(offset).unwrap_or(0))
             .take(usize::try_from(limit).unwrap_or(0))
             .collect())
+    }
+
+    /// Copy jobs not yet `completed` or `failed`, oldest first: those a stopped process left.
+    pub async fn unfinished_copy_jobs(&self) -> Result<Vec<CopyJobRow>, sqlx::Error> {
+        let rows: Vec<JobTuple> = sqlx::query_as(
+            "SELECT id, project_id, source_dataset, target_dataset, state, authors, \
+                 created_at, updated_at, created_ms FROM copy_jobs \
+                 WHERE state IN ('pending', 'running') ORDER BY created_ms, id",
+        )
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows.into_iter().map(job_of).collect())
+    }
+}
+
+fn job_of(r: JobTuple) -> CopyJobRow {
+    CopyJobRow {
+        id: r.0,
+        project_id: r.1,
+        source_dataset: r.2,
+        target_dataset: r.3,
+        state: r.4,
+        authors: serde_json::from_str(&r.5).unwrap_or_default(),
+        created_at: r.6,
+        updated_at: r.7,
+        created_ms: r.8,
     }
 }
 

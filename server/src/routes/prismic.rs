@@ -262,7 +262,7 @@ pub async fn upload(
     let boundary = boundary(&headers)?;
     let _slot = state.upload_slot()?;
     let bytes = crate::upload::read_capped(&headers, body, state.config().max_upload_bytes).await?;
-    let parts = multipart(&bytes, &boundary)?;
+    let parts = multipart(bytes, boundary).await?;
     let mut file: Option<Part> = None;
     let mut texts: HashMap<&'static str, Option<String>> = HashMap::new();
     for part in parts {
@@ -446,92 +446,45 @@ struct Part {
     data: Bytes,
 }
 
-/// The boundary of a `multipart/form-data` request.
+/// The boundary of a `multipart/form-data` request: 415 for another Content-Type, 400 for
+/// one without a boundary.
 fn boundary(headers: &HeaderMap) -> ApiResult<String> {
     let value = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let mut params = value.split(';').map(str::trim);
-    let mime = params.next().unwrap_or("");
-    if !mime.eq_ignore_ascii_case("multipart/form-data") {
-        return Err(ApiError::new(
+    multer::parse_boundary(value).map_err(|e| match e {
+        multer::Error::NoBoundary => {
+            ApiError::bad_request("Content-Type multipart/form-data has no boundary parameter")
+        }
+        _ => ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             format!("Content-Type {value:?}: expected multipart/form-data"),
-        ));
-    }
-    params
-        .filter_map(|p| p.split_once('='))
-        .find(|(k, _)| k.trim().eq_ignore_ascii_case("boundary"))
-        .map(|(_, v)| v.trim().trim_matches('"').to_owned())
-        .filter(|b| !b.is_empty() && b.len() <= 200)
-        .ok_or_else(|| {
-            ApiError::bad_request("Content-Type multipart/form-data has no boundary parameter")
-        })
+        ),
+    })
 }
 
-fn find(haystack: &[u8], needle: &[u8], from: usize) -> Option<usize> {
-    haystack
-        .get(from..)?
-        .windows(needle.len())
-        .position(|w| w == needle)
-        .map(|i| i + from)
-}
-
-/// The parts of a multipart body (RFC 7578).
-fn multipart(body: &Bytes, boundary: &str) -> ApiResult<Vec<Part>> {
-    let bad = |what: &str| ApiError::bad_request(format!("Multipart body: {what}"));
-    let delimiter = format!("--{boundary}");
-    let next_delimiter = format!("\r\n--{boundary}");
-    let mut at = find(body, delimiter.as_bytes(), 0)
-        .ok_or_else(|| bad("the boundary never occurs"))?
-        + delimiter.len();
+/// The parts of a multipart body (RFC 7578), read from a body already held in memory under
+/// the upload cap.
+async fn multipart(body: Bytes, boundary: String) -> ApiResult<Vec<Part>> {
+    let bad = |e: multer::Error| ApiError::bad_request(format!("Multipart body: {e}"));
+    let stream = futures_util::stream::once(async move { Ok::<_, std::io::Error>(body) });
+    let mut body = multer::Multipart::new(stream, boundary);
     let mut parts = Vec::new();
-    loop {
-        let rest = body.get(at..).unwrap_or_default();
-        if rest.starts_with(b"--") {
-            return Ok(parts);
-        }
-        if !rest.starts_with(b"\r\n") {
-            return Err(bad("expected CRLF after a boundary"));
-        }
-        let head_start = at + 2;
-        let head_end = find(body, b"\r\n\r\n", head_start)
-            .ok_or_else(|| bad("a part's headers do not end"))?;
-        let head = std::str::from_utf8(body.get(head_start..head_end).unwrap_or_default())
-            .map_err(|_| bad("part headers are not UTF-8"))?;
-        let data_start = head_end + 4;
-        let data_end = find(body, next_delimiter.as_bytes(), data_start)
-            .ok_or_else(|| bad("the closing boundary is missing"))?;
-        let mut name = None;
-        let mut filename = None;
-        let mut content_type = None;
-        for line in head.split("\r\n") {
-            let Some((key, value)) = line.split_once(':') else {
-                continue;
-            };
-            let key = key.trim();
-            if key.eq_ignore_ascii_case("content-disposition") {
-                for param in value.split(';').skip(1) {
-                    if let Some((k, v)) = param.trim().split_once('=') {
-                        let v = v.trim().trim_matches('"').to_owned();
-                        match k.trim().to_ascii_lowercase().as_str() {
-                            "name" => name = Some(v),
-                            "filename" => filename = Some(v),
-                            _ => {}
-                        }
-                    }
-                }
-            } else if key.eq_ignore_ascii_case("content-type") {
-                content_type = Some(value.trim().to_owned());
-            }
-        }
+    while let Some(field) = body.next_field().await.map_err(bad)? {
+        let name = field
+            .name()
+            .map(str::to_owned)
+            .ok_or_else(|| ApiError::bad_request("Multipart body: a part has no name"))?;
+        let filename = field.file_name().map(str::to_owned);
+        let content_type = field.content_type().map(ToString::to_string);
+        let data = field.bytes().await.map_err(bad)?;
         parts.push(Part {
-            name: name.ok_or_else(|| bad("a part has no Content-Disposition name"))?,
+            name,
             filename,
             content_type,
-            data: body.slice(data_start..data_end),
+            data,
         });
-        at = data_end + next_delimiter.len();
     }
+    Ok(parts)
 }

@@ -623,33 +623,7 @@ pub async fn copy_dataset(
         created_ms: now_ms,
     };
     state.db().insert_copy_job(&job).await?;
-    let bg = state.clone();
-    let id = job.id.clone();
-    let (project, source, target_name) = (project, source, target.clone());
-    tokio::spawn(async move {
-        let target = target_name;
-        let db = bg.db();
-        let result = async {
-            db.set_copy_job_state(&id, "running").await?;
-            db.copy_asset_rows(&project, &source, &target).await
-        }
-        .await;
-        // The target may have been read (and cached as empty) while the copy ran.
-        bg.forget_scope(&project, Some(&target), false).await;
-        let end = match &result {
-            Ok(rows) => {
-                tracing::info!(project, source, target, rows, job = %id, "dataset copied");
-                "completed"
-            }
-            Err(e) => {
-                tracing::error!(project, source, target, job = %id, error = %e, "dataset copy failed");
-                "failed"
-            }
-        };
-        if let Err(e) = db.set_copy_job_state(&id, end).await {
-            tracing::error!(job = %id, error = %e, "copy job state not recorded");
-        }
-    });
+    crate::dataset_copy::start(state.clone(), job.clone());
     let mut out = copy_job_json(&job);
     if let Some(obj) = out.as_object_mut() {
         obj.insert("jobId".into(), json!(job.id));

@@ -33,8 +33,8 @@ const BATCH: i64 = 500;
 /// Blobs between two calls of the progress callback of [`copy`].
 pub const PROGRESS_EVERY: u64 = 100;
 
-/// Copies every project, dataset, token, CORS entry, tag and asset row of `from` and every blob they point at
-/// into `to`. After every [`PROGRESS_EVERY`]th blob (copied or present), `progress` gets the
+/// Copies every project, dataset, token, CORS entry, tag, signing key, copy job and asset row
+/// of `from` and every blob they point at into `to`. After every [`PROGRESS_EVERY`]th blob (copied or present), `progress` gets the
 /// report so far and the number of blobs to go through in all.
 pub async fn copy(
     from_db: &Db,
@@ -189,6 +189,35 @@ pub async fn copy(
         .bind(row.try_get::<String, _>(0).map_err(db_err)?)
         .bind(row.try_get::<String, _>(1).map_err(db_err)?)
         .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .execute(to_db.pool())
+        .await
+        .map_err(db_err)?;
+        tally(&mut report, done.rows_affected());
+    }
+    // The copy-job history goes along; a job the source had not finished runs again on the
+    // target's first start (see `dataset_copy`).
+    for row in sqlx::query(
+        "SELECT id, project_id, source_dataset, target_dataset, state, authors, created_at, \
+         updated_at, created_ms FROM copy_jobs",
+    )
+    .fetch_all(from_db.pool())
+    .await
+    .map_err(db_err)?
+    {
+        let done = sqlx::query(
+            "INSERT INTO copy_jobs (id, project_id, source_dataset, target_dataset, state, \
+             authors, created_at, updated_at, created_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
+        )
+        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(5).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(6).map_err(db_err)?)
+        .bind(row.try_get::<String, _>(7).map_err(db_err)?)
+        .bind(row.try_get::<i64, _>(8).map_err(db_err)?)
         .execute(to_db.pool())
         .await
         .map_err(db_err)?;
