@@ -67,3 +67,87 @@ fn unresolvable_sources_fail() {
     assert!(!ok);
     assert_eq!(out, "");
 }
+
+fn pixform_with(args: &[&str], envs: &[(&str, &str)]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pixform"))
+        .args(args)
+        .env_remove("PIXFORM_SIGNING_PRIVATE_KEY")
+        .envs(envs.iter().copied())
+        .output()
+        .expect("runs pixform");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn signs_as_the_signed_client_does() {
+    // The first case made by `@sanity/signed-urls` 2.0.6: an unparameterised image URL.
+    let case: serde_json::Value = serde_json::from_str(
+        include_str!("../testdata/compat/signed_cases.jsonl")
+            .lines()
+            .next()
+            .expect("a case"),
+    )
+    .expect("JSON");
+    let text = |k: &str| case[k].as_str().expect(k).to_owned();
+    let (url, key_id, private_key, expiry) = (
+        text("url"),
+        text("keyId"),
+        text("privateKey"),
+        text("expiry"),
+    );
+    // The URL names the asset; the project and dataset come from the options, as the client
+    // takes them.
+    let base = [
+        "url",
+        url.as_str(),
+        "--project",
+        "mag88rls",
+        "--dataset",
+        "staging",
+        "--key-id",
+        key_id.as_str(),
+        "--expiry",
+        expiry.as_str(),
+    ];
+    let (ok, out, err) = pixform_with(&[&base[..], &["--private-key", &private_key]].concat(), &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out.trim_end(), text("signed"));
+    // The private key from the environment instead of the command line.
+    let (ok, from_env, err) = pixform_with(&base, &[("PIXFORM_SIGNING_PRIVATE_KEY", &private_key)]);
+    assert!(ok, "{err}");
+    assert_eq!(from_env, out);
+
+    // What is missing or wrong is named.
+    let (ok, out, err) = pixform_with(&base, &[]);
+    assert!(!ok && out.is_empty());
+    assert!(err.contains("--private-key"), "{err}");
+    assert!(url.starts_with("https://cdn.sanity.io/images/mag88rls/staging/"));
+    let (ok, _, err) = pixform_with(&["url", &url, "--key-id", &key_id], &[]);
+    assert!(!ok);
+    assert!(err.contains("--expiry"), "{err}");
+    let (ok, _, err) = pixform_with(
+        &[
+            "url",
+            &url,
+            "--key-id",
+            &key_id,
+            "--private-key",
+            &private_key,
+            "--expiry",
+            "tomorrow",
+        ],
+        &[],
+    );
+    assert!(!ok);
+    assert!(
+        err.contains("--expiry \"tomorrow\": expected RFC 3339"),
+        "{err}"
+    );
+    let (ok, _, err) = pixform_with(&[&base[..], &["--private-key", "abc"]].concat(), &[]);
+    assert!(!ok);
+    assert!(err.contains("private"), "{err}");
+}

@@ -192,6 +192,12 @@ fn private_dataset_answers_tokens_and_signed_urls_only() {
         .parse()
         .unwrap();
     assert!((3590..=3600).contains(&age), "{cc}");
+    // A far expiry is kept a year at most, as public answers are.
+    let far = signed_path(&server, &url, &key, 5 * 365 * 86_400);
+    assert_eq!(
+        server.get(&far, &[]).header("cache-control"),
+        "private, max-age=31536000"
+    );
     assert_eq!(r.header("access-control-allow-origin"), "");
     assert_eq!(server.head(&signed, &[]).status, 200);
 

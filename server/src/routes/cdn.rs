@@ -28,6 +28,8 @@ use crate::store::Blobs;
 use crate::time::system_time_of_ms;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The `max-age` of [`IMMUTABLE`]: the longest an answer may be kept.
+const MAX_AGE_SECONDS: i64 = 31_536_000;
 // Token-authorized answers must not be shared by caches, and a revoked token must stop
 // working: no freshness at all.
 const PRIVATE: &str = "private, max-age=0";
@@ -486,11 +488,12 @@ impl ResponseMeta {
         let cache_control = match self.access {
             Access::Public => HeaderValue::from_static(IMMUTABLE),
             Access::Token => HeaderValue::from_static(PRIVATE),
-            // No cache may keep the answer past the URL's expiry.
+            // No cache may keep the answer past the URL's expiry, nor longer than a year
+            // (the longest any answer here is kept).
             Access::Signed { expires_at } => {
                 let left = expires_at
                     .saturating_sub(crate::time::now_ms() / 1000)
-                    .max(0);
+                    .clamp(0, MAX_AGE_SECONDS);
                 HeaderValue::try_from(format!("private, max-age={left}"))
                     .unwrap_or(HeaderValue::from_static(PRIVATE))
             }

@@ -1,6 +1,6 @@
 //! `pixform url`: build an image URL from an image JSON, or parse one.
 
-use pixform::url::{parse_image_url, UrlOptions};
+use pixform::url::{parse_image_url, sign_url, UrlOptions};
 use serde_json::{Map, Value};
 
 /// Build a Sanity image URL from an image JSON (as a query returns it), or parse a URL.
@@ -27,6 +27,18 @@ pub struct UrlArgs {
     /// Parse this URL and print its parts as JSON instead.
     #[arg(long, value_name = "URL")]
     pub parse: Option<String>,
+    /// Sign the URL with this key ID, as `@sanity/image-url/signed` does with
+    /// `signWith({keyId, privateKey, expiry})`. Default: unsigned.
+    #[arg(long, requires_all = ["private_key", "expiry"], conflicts_with = "parse")]
+    pub key_id: Option<String>,
+    /// With `--key-id`: the signing key's private half, the Ed25519 seed as 64 hex digits.
+    /// Read from the environment when not given, so that it can stay out of the process list.
+    /// Default: none.
+    #[arg(long, env = "PIXFORM_SIGNING_PRIVATE_KEY", hide_env_values = true)]
+    pub private_key: Option<String>,
+    /// When the signature stops being valid, RFC 3339 (`2026-12-31T23:59:59Z`). Default: none.
+    #[arg(long, value_name = "RFC3339", requires = "key_id")]
+    pub expiry: Option<String>,
 }
 
 /// Query-parameter names accepted as aliases of the client's option names.
@@ -77,7 +89,17 @@ pub fn run(args: &UrlArgs) -> Result<(), String> {
     }
     let options: UrlOptions =
         serde_json::from_value(Value::Object(options)).map_err(|e| e.to_string())?;
-    crate::stdout::print_line(&options.to_url().map_err(|e| e.to_string())?)
+    let url = options.to_url().map_err(|e| e.to_string())?;
+    let url = match (&args.key_id, &args.private_key, &args.expiry) {
+        (Some(key_id), Some(private_key), Some(expiry)) => {
+            let expiry =
+                time::OffsetDateTime::parse(expiry, &time::format_description::well_known::Rfc3339)
+                    .map_err(|e| format!("--expiry {expiry:?}: expected RFC 3339 ({e})"))?;
+            sign_url(&url, key_id, private_key, expiry).map_err(|e| e.to_string())?
+        }
+        _ => url,
+    };
+    crate::stdout::print_line(&url)
 }
 
 fn insert_option(options: &mut Map<String, Value>, key: &str, value: &str) -> Result<(), String> {
