@@ -34,8 +34,9 @@ const BATCH: i64 = 500;
 pub const PROGRESS_EVERY: u64 = 100;
 
 /// Copies every project, dataset, token, CORS entry, tag, signing key, copy job and asset row
-/// of `from` and every blob they point at into `to`. After every [`PROGRESS_EVERY`]th blob (copied or present), `progress` gets the
-/// report so far and the number of blobs to go through in all.
+/// of `from` and every blob they point at into `to`. After every [`PROGRESS_EVERY`]th blob
+/// (copied or present), `progress` gets the report so far and the number of blobs to go
+/// through in all.
 pub async fn copy(
     from_db: &Db,
     from_blobs: &Blobs,
@@ -54,180 +55,173 @@ pub async fn copy(
         }
     }
     let db_err = |e: sqlx::Error| format!("copying rows: {e}");
-    for row in sqlx::query(
-        "SELECT id, display_name, created_at, studio_host, metadata, activity_feed_enabled \
-         FROM projects",
-    )
-    .fetch_all(from_db.pool())
-    .await
-    .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO projects (id, display_name, created_at, studio_host, metadata, \
-             activity_feed_enabled) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<Option<String>, _>(3).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
-        .bind(row.try_get::<i64, _>(5).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    for row in sqlx::query("SELECT project_id, name, acl_mode, created_at FROM datasets")
-        .fetch_all(from_db.pool())
-        .await
-        .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO datasets (project_id, name, acl_mode, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    for row in sqlx::query("SELECT id, project_id, label, role, hash, created_at FROM tokens")
-        .fetch_all(from_db.pool())
-        .await
-        .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO tokens (id, project_id, label, role, hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<Option<String>, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(5).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    // CORS entries get the target's own IDs: copying IDs would leave a PostgreSQL sequence
-    // behind them.
-    for row in sqlx::query(
-        "SELECT project_id, origin, allow_credentials, created_at FROM cors_origins ORDER BY id",
-    )
-    .fetch_all(from_db.pool())
-    .await
-    .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO cors_origins (project_id, origin, allow_credentials, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<i64, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    for row in
-        sqlx::query("SELECT project_id, name, title, description, tone, created_at FROM tags")
-            .fetch_all(from_db.pool())
+    for table in TABLES {
+        copy_table(table, from_db, to_db, &mut report)
             .await
-            .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO tags (project_id, name, title, description, tone, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(5).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    // Signed URLs of private datasets keep working after the move only with their keys.
-    for row in sqlx::query("SELECT project_id, key_id, public_key, created_at FROM signing_keys")
-        .fetch_all(from_db.pool())
-        .await
-        .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO signing_keys (project_id, key_id, public_key, created_at) \
-             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    for row in sqlx::query("SELECT project_id, dataset, tag FROM dataset_tags")
-        .fetch_all(from_db.pool())
-        .await
-        .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO dataset_tags (project_id, dataset, tag) VALUES ($1, $2, $3) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
-    }
-    // The copy-job history goes along; a job the source had not finished runs again on the
-    // target's first start (see `dataset_copy`).
-    for row in sqlx::query(
-        "SELECT id, project_id, source_dataset, target_dataset, state, authors, created_at, \
-         updated_at, created_ms FROM copy_jobs",
-    )
-    .fetch_all(from_db.pool())
-    .await
-    .map_err(db_err)?
-    {
-        let done = sqlx::query(
-            "INSERT INTO copy_jobs (id, project_id, source_dataset, target_dataset, state, \
-             authors, created_at, updated_at, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING",
-        )
-        .bind(row.try_get::<String, _>(0).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(1).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(2).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(3).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(4).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(5).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(6).map_err(db_err)?)
-        .bind(row.try_get::<String, _>(7).map_err(db_err)?)
-        .bind(row.try_get::<i64, _>(8).map_err(db_err)?)
-        .execute(to_db.pool())
-        .await
-        .map_err(db_err)?;
-        tally(&mut report, done.rows_affected());
+            .map_err(|e| format!("copying {} rows: {e}", table.name))?;
     }
     for asset in &assets {
         let inserted = to_db.insert_asset(asset).await.map_err(db_err)?;
         tally(&mut report, u64::from(inserted));
     }
     Ok(report)
+}
+
+/// How a column is read from the source and bound for the target.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Text(&'static str),
+    NullableText(&'static str),
+    Integer(&'static str),
+}
+
+impl Column {
+    fn name(self) -> &'static str {
+        match self {
+            Column::Text(n) | Column::NullableText(n) | Column::Integer(n) => n,
+        }
+    }
+}
+
+/// A table copied row by row, skipping rows the target has (by its key).
+#[derive(Debug)]
+struct Table {
+    name: &'static str,
+    columns: &'static [Column],
+    /// Source order; the order in which a target that assigns its own IDs numbers them.
+    order_by: &'static str,
+}
+
+use Column::{Integer, NullableText, Text};
+
+/// Every table but `assets` (copied through [`Db::insert_asset`]), parents before children.
+/// CORS entries get the target's own IDs: copying IDs would leave a PostgreSQL sequence behind
+/// them. Signing keys go along, or a private dataset's signed URLs would stop working after
+/// the move; so does the copy-job history (a job the source had not finished runs again on the
+/// target's first start, see `dataset_copy`).
+const TABLES: &[Table] = &[
+    Table {
+        name: "projects",
+        columns: &[
+            Text("id"),
+            Text("display_name"),
+            Text("created_at"),
+            NullableText("studio_host"),
+            Text("metadata"),
+            Integer("activity_feed_enabled"),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "datasets",
+        columns: &[
+            Text("project_id"),
+            Text("name"),
+            Text("acl_mode"),
+            Text("created_at"),
+        ],
+        order_by: "project_id, name",
+    },
+    Table {
+        name: "tokens",
+        columns: &[
+            Text("id"),
+            NullableText("project_id"),
+            Text("label"),
+            Text("role"),
+            Text("hash"),
+            Text("created_at"),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "cors_origins",
+        columns: &[
+            Text("project_id"),
+            Text("origin"),
+            Integer("allow_credentials"),
+            Text("created_at"),
+        ],
+        order_by: "id",
+    },
+    Table {
+        name: "tags",
+        columns: &[
+            Text("project_id"),
+            Text("name"),
+            Text("title"),
+            Text("description"),
+            Text("tone"),
+            Text("created_at"),
+        ],
+        order_by: "project_id, name",
+    },
+    Table {
+        name: "signing_keys",
+        columns: &[
+            Text("project_id"),
+            Text("key_id"),
+            Text("public_key"),
+            Text("created_at"),
+        ],
+        order_by: "project_id, key_id",
+    },
+    Table {
+        name: "dataset_tags",
+        columns: &[Text("project_id"), Text("dataset"), Text("tag")],
+        order_by: "project_id, dataset, tag",
+    },
+    Table {
+        name: "copy_jobs",
+        columns: &[
+            Text("id"),
+            Text("project_id"),
+            Text("source_dataset"),
+            Text("target_dataset"),
+            Text("state"),
+            Text("authors"),
+            Text("created_at"),
+            Text("updated_at"),
+            Integer("created_ms"),
+        ],
+        order_by: "id",
+    },
+];
+
+async fn copy_table(
+    table: &Table,
+    from_db: &Db,
+    to_db: &Db,
+    report: &mut CopyReport,
+) -> Result<(), sqlx::Error> {
+    let names: Vec<&str> = table.columns.iter().map(|c| c.name()).collect();
+    let names = names.join(", ");
+    let placeholders: Vec<String> = (1..=table.columns.len()).map(|i| format!("${i}")).collect();
+    let select = format!(
+        "SELECT {names} FROM {} ORDER BY {}",
+        table.name, table.order_by
+    );
+    let insert = format!(
+        "INSERT INTO {} ({names}) VALUES ({}) ON CONFLICT DO NOTHING",
+        table.name,
+        placeholders.join(", ")
+    );
+    for row in sqlx::query(sqlx::AssertSqlSafe(select))
+        .fetch_all(from_db.pool())
+        .await?
+    {
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(insert.clone()));
+        for (i, column) in table.columns.iter().enumerate() {
+            query = match column {
+                Text(_) => query.bind(row.try_get::<String, _>(i)?),
+                NullableText(_) => query.bind(row.try_get::<Option<String>, _>(i)?),
+                Integer(_) => query.bind(row.try_get::<i64, _>(i)?),
+            };
+        }
+        let done = query.execute(to_db.pool()).await?;
+        tally(report, done.rows_affected());
+    }
+    Ok(())
 }
 
 /// One blob, unless the target has it: a blob is written whole under its name (a local
