@@ -17,23 +17,29 @@ pub enum ImageFormat {
     Gif,
     /// AVIF.
     Avif,
+    /// TIFF: read (first page), never written; see [`ImageFormat::can_encode`].
+    Tiff,
 }
 
 impl ImageFormat {
     /// Every format, in declaration order: the one list the lookups below search.
-    pub const ALL: [ImageFormat; 5] = [
+    pub const ALL: [ImageFormat; 6] = [
         ImageFormat::Jpeg,
         ImageFormat::Png,
         ImageFormat::Webp,
         ImageFormat::Gif,
         ImageFormat::Avif,
+        ImageFormat::Tiff,
     ];
 
     /// The format whose [`extension`](Self::extension) is `ext`, ignoring ASCII case; `jpeg`
-    /// is accepted for JPEG as well. `None` for anything else.
+    /// is accepted for JPEG and `tif` for TIFF as well. `None` for anything else.
     pub fn from_extension(ext: &str) -> Option<ImageFormat> {
         if ext.eq_ignore_ascii_case("jpeg") {
             return Some(ImageFormat::Jpeg);
+        }
+        if ext.eq_ignore_ascii_case("tif") {
+            return Some(ImageFormat::Tiff);
         }
         Self::ALL
             .into_iter()
@@ -56,6 +62,7 @@ impl ImageFormat {
             ImageFormat::Webp => "image/webp",
             ImageFormat::Gif => "image/gif",
             ImageFormat::Avif => "image/avif",
+            ImageFormat::Tiff => "image/tiff",
         }
     }
 
@@ -67,12 +74,21 @@ impl ImageFormat {
             ImageFormat::Webp => "webp",
             ImageFormat::Gif => "gif",
             ImageFormat::Avif => "avif",
+            ImageFormat::Tiff => "tiff",
         }
     }
 
     /// Whether the format can carry an alpha channel.
     pub fn supports_alpha(self) -> bool {
         !matches!(self, ImageFormat::Jpeg)
+    }
+
+    /// Whether pixform writes this format: every format but TIFF, which is an input only (a
+    /// camera or print master is served as JPEG, or PNG when it has alpha). Output
+    /// negotiation (`fm`, `auto=format`, [`crate::accepted_formats`]) only ever yields
+    /// formats for which this is true.
+    pub fn can_encode(self) -> bool {
+        !matches!(self, ImageFormat::Tiff)
     }
 }
 
@@ -96,7 +112,9 @@ mod tests {
             ("JPG", Some(ImageFormat::Jpeg)),
             ("jpeg", Some(ImageFormat::Jpeg)),
             ("Png", Some(ImageFormat::Png)),
-            ("tiff", None),
+            ("tiff", Some(ImageFormat::Tiff)),
+            ("TIF", Some(ImageFormat::Tiff)),
+            ("heic", None),
             ("", None),
             (".png", None),
         ];
@@ -107,7 +125,29 @@ mod tests {
             ImageFormat::from_mime_type("IMAGE/WEBP"),
             Some(ImageFormat::Webp)
         );
+        assert_eq!(
+            ImageFormat::from_mime_type("image/tiff"),
+            Some(ImageFormat::Tiff)
+        );
         assert_eq!(ImageFormat::from_mime_type("image/*"), None);
         assert_eq!(ImageFormat::from_mime_type("image/jpg"), None);
+    }
+
+    #[test]
+    fn only_tiff_is_input_only() {
+        let writable: Vec<ImageFormat> = ImageFormat::ALL
+            .into_iter()
+            .filter(|f| f.can_encode())
+            .collect();
+        assert_eq!(
+            writable,
+            [
+                ImageFormat::Jpeg,
+                ImageFormat::Png,
+                ImageFormat::Webp,
+                ImageFormat::Gif,
+                ImageFormat::Avif
+            ]
+        );
     }
 }

@@ -40,6 +40,11 @@
 //!   larger files that score lower SSIM at the same `q` (`src/codec/encode/webp.rs`).
 //! * JPEG output is baseline 4:2:0 with optimized Huffman tables (progressive with
 //!   `fm=pjpg`), like sharp's `optimiseCoding`.
+//! * TIFF is read (first page), never written: without `fm` a TIFF source is served as JPEG,
+//!   or as PNG when it has alpha ([`ImageFormat::can_encode`]).
+//!
+//! Formats (the README's "Formats" table has the details): JPEG, PNG, WebP and GIF in and out,
+//! AVIF out (feature `avif`), TIFF in (always built, pure Rust).
 //!
 //! Cargo features (Default: `cli`, `avif`): `cli` builds the `pixform` tool, `avif` the AVIF
 //! encoder, `parallel` runs the tool's batches on every core, `turbojpeg` codes JPEG with

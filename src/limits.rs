@@ -33,7 +33,8 @@ pub struct Limits {
     pub max_query_bytes: usize,
     /// Most `key=value` pairs in one query string. Default: 64.
     pub max_params: usize,
-    /// Largest metadata block (ICC profile, EXIF) read from a source, in bytes. Default: 4 MiB.
+    /// Largest metadata block (ICC profile, EXIF, the values of one TIFF tag such as a strip
+    /// table) read from a source, in bytes. Default: 4 MiB.
     pub max_metadata_bytes: usize,
 }
 

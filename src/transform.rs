@@ -40,13 +40,14 @@ impl TransformOptions {
     }
 }
 
-/// Parses an HTTP `Accept` header value into the image formats it names
-/// (`image/avif,image/webp,*/*` → AVIF, WebP). Wildcards name nothing.
+/// Parses an HTTP `Accept` header value into the image formats it names that pixform writes
+/// (`image/avif,image/webp,*/*` → AVIF, WebP). Wildcards name nothing, and neither do input-only
+/// formats such as `image/tiff` ([`ImageFormat::can_encode`]).
 pub fn accepted_formats(accept: &str) -> Vec<ImageFormat> {
     let mut out = Vec::new();
     for part in accept.split(',') {
         let mime = part.split(';').next().unwrap_or("").trim();
-        let Some(format) = ImageFormat::from_mime_type(mime) else {
+        let Some(format) = ImageFormat::from_mime_type(mime).filter(|f| f.can_encode()) else {
             continue;
         };
         if !out.contains(&format) {
@@ -98,7 +99,7 @@ pub struct OutputFacts {
     pub has_alpha: bool,
 }
 
-/// Transforms `input` (JPEG, PNG, WebP or GIF bytes) as `spec` says.
+/// Transforms `input` (JPEG, PNG, WebP, GIF or TIFF bytes) as `spec` says.
 ///
 /// The header is read and checked against the limits before anything else. The output is
 /// what [`plan::plan`] says for the same source and [`TransformOptions::plan_options`]:

@@ -11,7 +11,7 @@ use image::{ExtendedColorType, ImageEncoder, RgbImage};
 use pixform::analyze::{
     analyze, AnalyzeError, AnalyzeOptions, AssetDocument, FileAsset, ImageAsset, MetadataKind,
 };
-use pixform::{LimitKind, Limits};
+use pixform::{ImageFormat, LimitKind, Limits};
 use sha1::{Digest, Sha1};
 
 const TWO_COLOUR_PNG: &[u8] = include_bytes!("../testdata/two-colour-48x32.png");
@@ -497,6 +497,47 @@ fn alpha_pngs_report_alpha_and_opacity() {
 }
 
 #[test]
+fn tiff_documents_report_the_oriented_size_and_alpha() {
+    // (fixture, alpha, opaque): every one 64×40 upright (orientation 6 is stored 40×64).
+    let cases = [
+        ("rgb8-orient6.tif", false, true),
+        ("rgb16-deflate-predictor.tif", false, true),
+        ("rgba8-deflate.tif", true, false),
+    ];
+    for (file, alpha, opaque) in cases {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/tiff")
+            .join(file);
+        let bytes = std::fs::read(&path).expect("fixture");
+        let doc = image_doc(&bytes, &AnalyzeOptions::default());
+        assert_eq!(
+            doc.id,
+            format!("image-{}-64x40-tiff", sha1_hex(&bytes)),
+            "{file}"
+        );
+        assert_eq!(
+            (doc.extension.as_str(), doc.mime_type.as_str()),
+            ("tiff", "image/tiff"),
+            "{file}"
+        );
+        let m = &doc.metadata;
+        assert_eq!(
+            (
+                m.dimensions.width,
+                m.dimensions.height,
+                m.has_alpha,
+                m.is_opaque
+            ),
+            (64, 40, alpha, opaque),
+            "{file}"
+        );
+        let mime = if alpha { "image/png" } else { "image/jpeg" };
+        let lqip = decode_data_url(m.lqip.as_deref().expect("lqip"), mime);
+        assert_eq!((lqip.width(), lqip.height()), (20, 12), "{file}");
+    }
+}
+
+#[test]
 fn non_images_give_file_documents() {
     let pdf = b"%PDF-1.4\n% test\n";
     let text = b"plain words";
@@ -560,7 +601,7 @@ fn errors_carry_context_and_status() {
     });
     let narrow = opts_with(|o| o.limits.max_source_width = 47);
     let few_pixels = opts_with(|o| o.limits.max_source_pixels = 48 * 32 - 1);
-    let cases: [(&[u8], &AnalyzeOptions, AnalyzeError, u16); 4] = [
+    let cases: [(&[u8], &AnalyzeOptions, AnalyzeError, u16); 5] = [
         (
             TWO_COLOUR_PNG,
             &small_input,
@@ -598,6 +639,15 @@ fn errors_carry_context_and_status() {
             b"\0\0\0\x1cftypavif\0\0\0\0",
             &AnalyzeOptions::default(),
             AnalyzeError::UnsupportedFormat { format: "avif" },
+            415,
+        ),
+        (
+            b"II+\0\x08\0\0\0\x10\0\0\0\0\0\0\0",
+            &AnalyzeOptions::default(),
+            AnalyzeError::UnsupportedFeature {
+                format: ImageFormat::Tiff,
+                feature: "BigTIFF (64-bit offsets)".to_owned(),
+            },
             415,
         ),
     ];

@@ -137,6 +137,41 @@ fn analyze_types_a_file_by_its_bytes_not_its_name() {
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
 
+#[test]
+fn info_and_analyze_read_tiff() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/tiff/rgba8-deflate.tif");
+    let info = json_of(&["info".as_ref(), path.as_os_str()]);
+    assert_eq!(
+        (
+            info["format"].as_str(),
+            info["width"].as_u64(),
+            info["height"].as_u64(),
+            info["has_alpha"].as_bool(),
+            info["bit_depth"].as_u64(),
+        ),
+        (Some("tiff"), Some(64), Some(40), Some(true), Some(8))
+    );
+    let doc = analyze_json(&path);
+    assert_eq!(
+        (
+            doc["_type"].as_str(),
+            doc["extension"].as_str(),
+            doc["mimeType"].as_str(),
+            doc["metadata"]["dimensions"]["width"].as_u64(),
+            doc["metadata"]["dimensions"]["height"].as_u64(),
+            doc["metadata"]["hasAlpha"].as_bool(),
+        ),
+        (
+            Some("sanity.imageAsset"),
+            Some("tiff"),
+            Some("image/tiff"),
+            Some(64),
+            Some(40),
+            Some(true)
+        )
+    );
+}
+
 fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let out = pixform().args(args).output().expect("runs pixform");
     assert!(

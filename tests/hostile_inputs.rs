@@ -11,6 +11,8 @@
 // code; this test binary only forwards to `System` and counts.
 #![allow(unsafe_code)]
 
+mod support;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -247,6 +249,37 @@ fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
     v
 }
 
+/// A little-endian TIFF declaring a `width`×`height` 8-bit grey image in one uncompressed
+/// strip of no bytes: a header that passes every check but the decode.
+fn tiff_header(width: u32, height: u32) -> Vec<u8> {
+    // (tag, type, value): LONG sizes and strip fields, SHORT sample fields.
+    let entries: [(u16, u16, u32); 8] = [
+        (256, 4, width),
+        (257, 4, height),
+        (258, 3, 8),
+        (259, 3, 1),
+        (262, 3, 1),
+        (273, 4, 8),
+        (278, 4, height),
+        (279, 4, 0),
+    ];
+    let mut v = b"II*\0\x08\0\0\0".to_vec();
+    v.extend_from_slice(&u16::try_from(entries.len()).expect("few").to_le_bytes());
+    for (tag, typ, value) in entries {
+        v.extend_from_slice(&tag.to_le_bytes());
+        v.extend_from_slice(&typ.to_le_bytes());
+        v.extend_from_slice(&1u32.to_le_bytes());
+        if typ == 3 {
+            v.extend_from_slice(&u16::try_from(value).expect("short").to_le_bytes());
+            v.extend_from_slice(&[0, 0]);
+        } else {
+            v.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    v.extend_from_slice(&0u32.to_le_bytes());
+    v
+}
+
 /// A GIF: logical screen, then one frame at (`left`, `top`) of `fw`×`fh` with token data.
 fn gif(screen: (u16, u16), left: u16, top: u16, fw: u16, fh: u16) -> Vec<u8> {
     gif_frames(screen, &[(left, top, fw, fh)])
@@ -440,7 +473,7 @@ type Bomb = (&'static str, Vec<u8>, ImageFormat, Hit);
 
 #[test]
 fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
-    use ImageFormat::{Gif, Jpeg, Png, Webp};
+    use ImageFormat::{Gif, Jpeg, Png, Tiff, Webp};
     const W: &str = "max_source_width";
     const H: &str = "max_source_height";
     const PX: &str = "max_source_pixels";
@@ -489,6 +522,10 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
         ("webp 1x1 canvas, frame 2001x2000", webp_anim((1, 1), &[(2001, 2000)]), Webp, (PX, 4_002_000, px)),
         ("webp 101 frames", webp_anim((1, 1), &one_1), Webp, (FR, 101, 100)),
         ("webp 5 frames of 2000²", webp_anim((2000, 2000), &big_4), Webp, (TOT, 20_000_000, tot)),
+        ("tiff 30001x8", tiff_header(30_001, 8), Tiff, (W, 30_001, side)),
+        ("tiff 8x30001", tiff_header(8, 30_001), Tiff, (H, 30_001, side)),
+        ("tiff 2001x2000", tiff_header(2001, 2000), Tiff, (PX, 4_002_000, px)),
+        ("tiff u32::MAX²", tiff_header(u32::MAX, u32::MAX), Tiff, (W, u32::MAX.into(), side)),
     ];
     for (name, bytes, format, want) in &cases {
         let e = rejected(name, bytes, "", &bomb_limits());
@@ -1117,6 +1154,105 @@ fn extreme_aspect_ratios_through_every_fit_mode() {
     }
 }
 
+/// A TIFF fixture (one LZW strip of 8265 bytes at offset 8, 8406 bytes in all) with the
+/// values, and perhaps the count, of one tag replaced.
+fn patched_tiff(tag: u16, count: Option<u32>, values: &[u32]) -> Vec<u8> {
+    let mut bytes = std::fs::read(support::testdata("tiff/rgb8-lzw.tif")).expect("fixture");
+    support::patch_tiff_tag(&mut bytes, tag, count, values);
+    bytes
+}
+
+/// Strip tables declaring more than the file holds, chunks past its end, a directory past its
+/// end, truncations: each an exact typed error from the header, before any pixel buffer; bad
+/// compressed data: a typed error from the decoder, in bounded memory.
+#[test]
+fn tiff_tables_are_checked_before_decoding() {
+    let mut ifd_past_end = std::fs::read(support::testdata("tiff/rgb8-lzw.tif")).expect("fixture");
+    ifd_past_end[4..8].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
+    let cases: Vec<(&str, Vec<u8>, Result<&str, Hit>)> = vec![
+        (
+            "2^30 strips",
+            patched_tiff(273, Some(1 << 30), &[8]),
+            Err(("max_metadata_bytes", 1 << 32, 1 << 20)),
+        ),
+        (
+            "100 000 strips",
+            patched_tiff(273, Some(100_000), &[8]),
+            Ok("truncated (StripOffsets: 100000 values end past the end of the file)"),
+        ),
+        (
+            "2 strips for 1",
+            {
+                let mut b = patched_tiff(273, Some(2), &[]);
+                support::patch_tiff_tag(&mut b, 279, Some(2), &[]);
+                b
+            },
+            Ok("StripOffsets has 2 entries, a 64x40 image in strips of 40 rows needs 1"),
+        ),
+        (
+            "strip offset past the end",
+            patched_tiff(273, None, &[1_000_000]),
+            Ok("truncated (chunk 0 at bytes 1000000..1008265 of a 8406-byte file)"),
+        ),
+        (
+            "strip length past the end",
+            patched_tiff(279, None, &[1_000_000]),
+            Ok("truncated (chunk 0 at bytes 8..1000008 of a 8406-byte file)"),
+        ),
+        (
+            "rows per strip 0",
+            patched_tiff(278, None, &[0]),
+            Ok("RowsPerStrip is 0"),
+        ),
+        (
+            "directory past the end",
+            ifd_past_end,
+            Ok("truncated (header)"),
+        ),
+        (
+            "zero samples per pixel",
+            patched_tiff(277, None, &[0]),
+            Ok("0 samples per pixel"),
+        ),
+    ];
+    for (name, bytes, want) in &cases {
+        let e = rejected(name, bytes, "w=10", &tight());
+        match want {
+            Err(hit) => assert_hit(name, &e, ImageFormat::Tiff, *hit),
+            Ok(detail) => {
+                assert_eq!(
+                    corrupt_detail(&e, ImageFormat::Tiff),
+                    Some(*detail),
+                    "{name}: {e:?}"
+                )
+            }
+        }
+    }
+    // Truncated anywhere: the directory is at the end, so every cut fails in the header.
+    let whole = std::fs::read(support::testdata("tiff/rgb8-lzw.tif")).expect("fixture");
+    for cut in (0..whole.len()).step_by(97) {
+        let e = rejected(&format!("cut at {cut}"), &whole[..cut], "w=10", &tight());
+        let want = if cut < 4 { 415 } else { 422 };
+        assert_eq!(e.http_status(), want, "cut at {cut}: {e:?}");
+    }
+    // Compressed data cut short or garbled: the decoder's error, typed, heap bounded.
+    let mut garbled = whole.clone();
+    garbled[8..4000].fill(0xFF);
+    for (name, bytes) in [
+        (
+            "LZW strip cut to 100 bytes",
+            patched_tiff(279, None, &[100]),
+        ),
+        ("LZW strip garbled", garbled),
+    ] {
+        let e = guarded(name, &bytes, "w=10", &tight()).expect_err(name);
+        assert!(
+            corrupt_detail(&e, ImageFormat::Tiff).is_some(),
+            "{name}: {e:?}"
+        );
+    }
+}
+
 #[test]
 fn every_bad_file_errors() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bad");
@@ -1155,6 +1291,7 @@ fn declared(format: ImageFormat, canvas: (u16, u16), frame: (u16, u16), frames: 
     let (w, h) = canvas;
     match format {
         ImageFormat::Jpeg => jpeg_header(w, h),
+        ImageFormat::Tiff => tiff_header(w.into(), h.into()),
         ImageFormat::Png if frames == 1 => png(w.into(), h.into(), 8, 0, &[], &zeros_zlib(1, 2)),
         ImageFormat::Png => apng(w.into(), h.into(), frames),
         ImageFormat::Gif => {
@@ -1186,7 +1323,7 @@ fn near(value: u64, pick: u8) -> u64 {
 /// exactly the declared size and frame count. Every limit is reached many times.
 #[test]
 fn header_limits_name_the_first_limit_exceeded() {
-    use ImageFormat::{Gif, Jpeg, Png, Webp};
+    use ImageFormat::{Gif, Jpeg, Png, Tiff, Webp};
     let names = [
         "max_input_bytes",
         "max_source_width",
@@ -1199,7 +1336,7 @@ fn header_limits_name_the_first_limit_exceeded() {
     ];
     let reached = std::cell::RefCell::new([0usize; 8]);
     let strategy = (
-        proptest::sample::select(vec![Jpeg, Png, Gif, Webp]),
+        proptest::sample::select(vec![Jpeg, Png, Gif, Webp, Tiff]),
         (1u16..=40, 1u16..=40),
         (1u16..=60, 1u16..=60),
         1u32..=5,
@@ -1208,7 +1345,11 @@ fn header_limits_name_the_first_limit_exceeded() {
     let mut runner = TestRunner::new(Config::with_cases(3000));
     runner
         .run(&strategy, |(format, canvas, frame, frames, picks)| {
-            let frames = if format == Jpeg { 1 } else { frames };
+            let frames = if matches!(format, Jpeg | Tiff) {
+                1
+            } else {
+                frames
+            };
             // GIF frames may exceed the screen; WebP frames are the canvas; APNG and still
             // images have no frame sizes of their own.
             let frame = match format {

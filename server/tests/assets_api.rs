@@ -64,6 +64,39 @@ fn image_upload_answers_the_full_document() {
 }
 
 #[test]
+fn tiff_upload_is_an_image_served_as_jpeg_or_png() {
+    let server = Server::start();
+    let p = server.project.clone();
+    // (fixture, has alpha, served format when resized)
+    for (file, alpha, served) in [
+        ("tiff/rgb8-lzw.tif", false, "image/jpeg"),
+        ("tiff/rgba8-deflate.tif", true, "image/png"),
+    ] {
+        let tif = fixture(file);
+        let doc = server.upload_ok("images", &tif, "");
+        let sha1 = doc["sha1hash"].as_str().expect("sha1hash").to_owned();
+        assert_eq!(doc["_id"], format!("image-{sha1}-64x40-tiff"), "{file}");
+        assert_eq!(doc["_type"], "sanity.imageAsset", "{file}");
+        assert_eq!(
+            (doc["extension"].as_str(), doc["mimeType"].as_str()),
+            (Some("tiff"), Some("image/tiff")),
+            "{file}"
+        );
+        assert_eq!(doc["metadata"]["hasAlpha"], alpha, "{file}");
+        let path = format!("/images/{p}/production/{sha1}-64x40.tiff");
+        // No parameters: the original bytes.
+        let original = server.get(&path, &[]);
+        assert_eq!(original.status, 200, "{file}: {}", original.text());
+        assert_eq!(original.header("content-type"), "image/tiff", "{file}");
+        assert_eq!(original.body, tif, "{file}");
+        // Resized: never TIFF, even when the client says it accepts it.
+        let resized = server.get(&format!("{path}?w=32"), &[("Accept", "image/tiff")]);
+        assert_eq!(resized.status, 200, "{file}: {}", resized.text());
+        assert_eq!(resized.header("content-type"), served, "{file}");
+    }
+}
+
+#[test]
 fn default_meta_is_palette_lqip_blurhash_and_none_gives_none() {
     let server = Server::start();
     let jpg = fixture("progressive-96x64.jpg");

@@ -167,7 +167,7 @@ fn case(
     }
 }
 
-const NOT_AN_IMAGE: &str = "Not an image: the images endpoint takes JPEG, PNG, WebP or GIF";
+const NOT_AN_IMAGE: &str = "Not an image: the images endpoint takes JPEG, PNG, WebP, GIF or TIFF";
 const EMPTY: &str = "Empty upload: the request body has no bytes";
 
 #[rustfmt::skip]
@@ -220,7 +220,7 @@ const BAD_FILES: &[(&str, u16, &str)] = &[
     ("gif-no-frame.gif", 400, "Invalid image: source: corrupt gif image"),
     ("jpeg-no-sof.jpg", 400, "Invalid image: source: corrupt jpg image"),
     ("jpeg-soi-only.jpg", 400, "Invalid image: source: corrupt jpg image"),
-    ("jpeg-zero-size.jpg", 400, "Invalid image"),
+    ("jpeg-zero-size.jpg", 415, "Unsupported image: source: unsupported jpg image: height defined by a DNL marker"),
     ("png-truncated-idat.png", 400, "Invalid image: source: corrupt png image"),
     ("png-zero-width.png", 400, "Invalid image"),
     ("unknown-magic.bin", 415, NOT_AN_IMAGE),
@@ -240,6 +240,11 @@ const BAD_FILES: &[(&str, u16, &str)] = &[
     ("xs2n0g01.png", 415, NOT_AN_IMAGE),
     ("xs4n0g01.png", 415, NOT_AN_IMAGE),
     ("xs7n0g01.png", 415, NOT_AN_IMAGE),
+    ("tiff-bigtiff.tif", 415, "Unsupported image: source: unsupported tiff image: BigTIFF (64-bit offsets)"),
+    ("tiff-cut-in-directory.tif", 400, "Invalid image: source: corrupt tiff image: tiff: corrupt or truncated data: truncated (first directory of 10 entries)"),
+    ("tiff-huge-strip-count.tif", 400, "Invalid image: source: corrupt tiff image: tiff: corrupt or truncated data: truncated (StripOffsets: 1073741824 values end past the end of the file)"),
+    ("tiff-strip-past-end.tif", 400, "Invalid image: source: corrupt tiff image: tiff: corrupt or truncated data: truncated (chunk 0 at bytes 1000000..1008265 of a 8406-byte file)"),
+    ("tiff-truncated-header.tif", 400, "Invalid image: source: corrupt tiff image: tiff: corrupt or truncated data: truncated (header)"),
 ];
 
 fn bad_dir() -> PathBuf {

@@ -41,6 +41,14 @@ pub enum AnalyzeError {
         /// The format the magic bytes name (`avif`, …).
         format: &'static str,
     },
+    /// The image uses a feature of its format that pixform does not decode (a TIFF
+    /// compression, BigTIFF, an arithmetic-coded JPEG, …).
+    UnsupportedFeature {
+        /// The format the magic bytes name.
+        format: ImageFormat,
+        /// What is not supported, as the decoder named it.
+        feature: String,
+    },
     /// The bytes look like an image but its header or data is corrupt.
     Decode {
         /// The format the magic bytes name.
@@ -67,7 +75,9 @@ impl AnalyzeError {
         match self {
             AnalyzeError::InputTooLarge { .. } | AnalyzeError::SourceTooLarge { .. } => 413,
             AnalyzeError::EmptySource { .. } | AnalyzeError::Decode { .. } => 422,
-            AnalyzeError::UnsupportedFormat { .. } | AnalyzeError::NotAnImage => 415,
+            AnalyzeError::UnsupportedFormat { .. }
+            | AnalyzeError::UnsupportedFeature { .. }
+            | AnalyzeError::NotAnImage => 415,
             AnalyzeError::Internal { .. } => 500,
         }
     }
@@ -95,13 +105,16 @@ impl fmt::Display for AnalyzeError {
             AnalyzeError::UnsupportedFormat { format } => {
                 write!(f, "source: {format} images cannot be analysed")
             }
+            AnalyzeError::UnsupportedFeature { format, feature } => {
+                write!(f, "source: unsupported {format} image: {feature}")
+            }
             AnalyzeError::Decode { format, message } => {
                 write!(f, "source: corrupt {format} image: {message}")
             }
             AnalyzeError::NotAnImage => {
                 write!(
                     f,
-                    "source: expected an image (jpg, png, webp, gif), got another file type"
+                    "source: expected an image (jpg, png, webp, gif, tiff), got another file type"
                 )
             }
             AnalyzeError::Internal { step, message } => write!(f, "{step}: {message}"),

@@ -42,8 +42,9 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     if at(4, b"ftypheic") || at(4, b"ftypheix") || at(4, b"ftypmif1") {
         return Sniffed::UnsupportedImage("heic");
     }
-    if starts(b"II*\0") || starts(b"MM\0*") {
-        return Sniffed::UnsupportedImage("tiff");
+    // BigTIFF too: the codec then names it in its error.
+    if starts(b"II*\0") || starts(b"MM\0*") || starts(b"II+\0") || starts(b"MM\0+") {
+        return Sniffed::Image(ImageFormat::Tiff);
     }
     if starts(b"BM") && bytes.len() >= 26 {
         return Sniffed::UnsupportedImage("bmp");

@@ -42,7 +42,11 @@ pub(crate) fn load(
 ) -> Result<Source, AnalyzeError> {
     if !matches!(
         format,
-        ImageFormat::Jpeg | ImageFormat::Png | ImageFormat::Webp | ImageFormat::Gif
+        ImageFormat::Jpeg
+            | ImageFormat::Png
+            | ImageFormat::Webp
+            | ImageFormat::Gif
+            | ImageFormat::Tiff
     ) {
         return Err(AnalyzeError::UnsupportedFormat {
             format: format.extension(),
@@ -92,9 +96,13 @@ pub(crate) fn load(
 
 /// Checks the oriented size and the frame count, as the transform path does.
 /// A decoder's error as the analysis reports it: a limit the decoder met (a frame larger than
-/// the header's canvas, metadata over its cap) is a too-large source, not corrupt data.
+/// the header's canvas, metadata over its cap) is a too-large source, and a feature the
+/// decoder lacks an unsupported image, not corrupt data.
 fn codec_error(e: CodecError, format: ImageFormat, info: Option<&SourceInfo>) -> AnalyzeError {
     match (e, info) {
+        (CodecError::Unsupported { feature, .. }, _) => {
+            AnalyzeError::UnsupportedFeature { format, feature }
+        }
         (
             CodecError::LimitExceeded {
                 limit, value, max, ..

@@ -184,6 +184,11 @@ fn convert_with_profile(
     Ok(out)
 }
 
+/// `v / 257` rounded to nearest: the exact 16 → 8-bit rescale of every 16-bit decoder.
+pub(crate) fn round16(v: u16) -> u8 {
+    u8::try_from((u32::from(v) * 255 + 32_767) / 65_535).unwrap_or(u8::MAX)
+}
+
 /// Conversion without a profile: grey is replicated, CMYK uses the naive
 /// `R = 255 · (1 − C) · (1 − K)` formula.
 fn convert_naive(kind: SampleKind, data: Vec<u8>) -> Vec<u8> {
@@ -216,6 +221,21 @@ fn convert_naive(kind: SampleKind, data: Vec<u8>) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sixteen_bit_rounds_to_nearest() {
+        let cases = [
+            (0u16, 0u8),
+            (128, 0),
+            (129, 1),
+            (257, 1),
+            (32_896, 128),
+            (65_535, 255),
+        ];
+        for (v, want) in cases {
+            assert_eq!(round16(v), want, "{v}");
+        }
+    }
 
     #[test]
     fn naive_cmyk_to_rgb() {

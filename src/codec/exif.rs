@@ -3,57 +3,30 @@
 //! Only IFD0 is read and no IFD link is followed, so a looping or truncated EXIF block cannot
 //! make the reader loop or fail: anything unexpected gives orientation 1.
 
-use super::bytes::{be_u16, be_u32, le_u16, le_u32};
+use super::ifd::{Ifd, TYPE_SHORT};
 use crate::ops::Orientation;
 
 /// The TIFF tag number of Orientation.
-const ORIENTATION_TAG: u16 = 0x0112;
-/// The TIFF field type SHORT.
-const TYPE_SHORT: u16 = 3;
+pub(crate) const ORIENTATION_TAG: u16 = 0x0112;
 
 /// The orientation stored in an EXIF block, or [`Orientation::Identity`] when absent or
 /// invalid. `exif` may start with the `Exif\0\0` APP1 prefix or directly with the TIFF header.
 pub(crate) fn orientation_from_exif(exif: &[u8]) -> Orientation {
     let tiff = exif.strip_prefix(b"Exif\0\0").unwrap_or(exif);
-    read_orientation(tiff)
-        .and_then(Orientation::from_exif)
+    Ifd::first(tiff)
+        .ok()
+        .map(|ifd| orientation_in(&ifd))
         .unwrap_or_default()
 }
 
-fn read_orientation(tiff: &[u8]) -> Option<u8> {
-    let little = match tiff.get(0..4)? {
-        b"II*\0" => true,
-        b"MM\0*" => false,
-        _ => return None,
-    };
-    let u16_at = |at: usize| {
-        if little {
-            le_u16(tiff, at)
-        } else {
-            be_u16(tiff, at)
-        }
-    };
-    let u32_at = |at: usize| {
-        if little {
-            le_u32(tiff, at)
-        } else {
-            be_u32(tiff, at)
-        }
-    };
-    let ifd = usize::try_from(u32_at(4)?).ok()?;
-    let count = usize::from(u16_at(ifd)?);
-    for i in 0..count {
-        let entry = ifd.checked_add(2)?.checked_add(i.checked_mul(12)?)?;
-        let tag = u16_at(entry)?;
-        if tag != ORIENTATION_TAG {
-            continue;
-        }
-        if u16_at(entry.checked_add(2)?)? != TYPE_SHORT || u32_at(entry.checked_add(4)?)? != 1 {
-            return None;
-        }
-        return u8::try_from(u16_at(entry.checked_add(8)?)?).ok();
-    }
-    None
+/// The orientation tag of a directory: one SHORT from 1 to 8, else the identity.
+pub(crate) fn orientation_in(ifd: &Ifd<'_>) -> Orientation {
+    ifd.find(ORIENTATION_TAG)
+        .filter(|e| e.typ == TYPE_SHORT && e.count == 1)
+        .and_then(|e| ifd.uint(&e, 0))
+        .and_then(|v| u8::try_from(v).ok())
+        .and_then(Orientation::from_exif)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -23,7 +23,7 @@ pub enum ColorModel {
     YCbCr,
     /// Palette indices (PNG palette, GIF).
     Indexed,
-    /// Cyan, magenta, yellow, black (JPEG).
+    /// Cyan, magenta, yellow, black (JPEG, TIFF).
     Cmyk,
     /// YCbCr-coded CMY plus black (Adobe JPEG).
     Ycck,
@@ -38,8 +38,8 @@ pub struct SourceInfo {
     pub stored_width: u32,
     /// Height as stored in the file (EXIF orientation not applied).
     pub stored_height: u32,
-    /// The EXIF orientation (serialized as its tag value 1..=8); the identity when there is no
-    /// EXIF, no orientation tag, or it is invalid.
+    /// The EXIF orientation (a TIFF's own Orientation tag; serialized as its tag value
+    /// 1..=8); the identity when there is no EXIF, no orientation tag, or it is invalid.
     pub orientation: Orientation,
     /// Width after applying the orientation (stored height for orientations 5..=8).
     pub width: u32,
@@ -48,7 +48,8 @@ pub struct SourceInfo {
     /// Whether the source has an alpha channel (PNG alpha or tRNS, WebP alpha, a GIF
     /// transparent index or a first frame that leaves part of the screen uncovered).
     pub has_alpha: bool,
-    /// Number of frames: 1 unless the file is an animated GIF, WebP or PNG.
+    /// Number of frames: 1 unless the file is an animated GIF, WebP or PNG (the pages of a
+    /// TIFF are not frames: its first page is the image).
     pub frames: u32,
     /// Whether an ICC profile is embedded.
     pub has_icc: bool,

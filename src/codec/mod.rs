@@ -6,17 +6,18 @@
 //!   header is allocated before these checks pass.
 //! * [`decode`] probes, then decodes JPEG (baseline, progressive, grey, CMYK/YCCK with or
 //!   without the Adobe APP14 segment), PNG (1–16 bit, palette, tRNS, grey+alpha, interlaced),
-//!   WebP (lossy, lossless, alpha; first frame) and GIF (first frame on its logical screen) to
-//!   `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
+//!   WebP (lossy, lossless, alpha; first frame), GIF (first frame on its logical screen) and
+//!   TIFF (first page; 8/16-bit grey, grey+alpha, RGB, RGBA, CMYK; uncompressed, LZW, Deflate,
+//!   PackBits) to `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
 //!   ([`DecodeOptions::scale_denom`], sizes from [`scaled_size`]). Embedded ICC profiles are
 //!   converted to sRGB with moxcms unless asked to keep them.
-//!   The decoded image carries its EXIF [`Orientation`](crate::ops::Orientation), which turns
-//!   it upright.
+//!   The decoded image carries its EXIF (for TIFF: Orientation tag)
+//!   [`Orientation`](crate::ops::Orientation), which turns it upright.
 //! * [`decode_hinted`] is the decode of a plan: given the plan's shrink-on-load hint it picks
 //!   the path ([`decode_path`]): DC-only for a progressive JPEG at 1/8, DCT-scaled for other
 //!   JPEGs, full size for everything else.
 //! * [`encode`] writes JPEG, PNG, WebP, GIF or AVIF, with no metadata but an optional ICC
-//!   profile.
+//!   profile; TIFF is never written.
 //!
 //! With the `turbojpeg` feature, JPEG decoding (grey and colour, every DCT scale) and JPEG
 //! encoding go through libjpeg-turbo 3 instead of the pure-Rust codecs: same sizes, same
@@ -30,6 +31,7 @@ mod encode;
 mod error;
 mod exif;
 mod header;
+mod ifd;
 mod info;
 mod jpeg_dc;
 #[cfg(feature = "turbojpeg")]

@@ -28,6 +28,8 @@
 //!
 //! * `auto=format` picks AVIF, then WebP, when accepted; else `fm` or the source format, but
 //!   PNG instead of JPEG when the result has alpha.
+//! * Without `fm`, a source in a format pixform does not write (TIFF) is served as JPEG, or as
+//!   PNG when it has alpha ([`ImageFormat::can_encode`]).
 //! * The result has alpha when the source has alpha or a translucent `bg` shows on a canvas,
 //!   unless `bg` is opaque (it then fills every transparent pixel) or the format has no
 //!   alpha (JPEG: the result is composited onto white). Alpha is decided from the header: a
@@ -722,10 +724,13 @@ fn dct_denominator(window_w: u32, window_h: u32, target_w: u32, target_h: u32) -
     1
 }
 
-/// The output encoding: `fm`, else the source's format (PNG for GIF sources with alpha).
+/// The output encoding: `fm`, else the source's format, except PNG for GIF sources with alpha
+/// and, for sources pixform does not write (TIFF), JPEG or PNG when the source has alpha.
 fn encoding(spec: &TransformSpec, source: &SourceFacts) -> Encoding {
     let from_source = match source.format {
         ImageFormat::Gif if source.has_alpha => ImageFormat::Png,
+        f if !f.can_encode() && source.has_alpha => ImageFormat::Png,
+        f if !f.can_encode() => ImageFormat::Jpeg,
         f => f,
     };
     let (format, progressive, json) = match spec.format {

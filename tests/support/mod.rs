@@ -632,3 +632,78 @@ pub fn luma_entropy(img: &RgbaImage, r: PixelRect) -> f64 {
         })
         .sum()
 }
+
+/// Overwrites the values of `tag` in the first directory of a classic TIFF (either byte
+/// order), keeping the entry's type; with `count`, its count too (the values then stay where
+/// they were, which is how a hostile file declares more than it holds). Panics when the tag
+/// is missing or the new values do not fit where the old ones were.
+pub fn patch_tiff_tag(bytes: &mut [u8], tag: u16, count: Option<u32>, values: &[u32]) {
+    let little = bytes.starts_with(b"II");
+    let rd16 = |b: &[u8], at: usize| {
+        let v = [b[at], b[at + 1]];
+        if little {
+            u16::from_le_bytes(v)
+        } else {
+            u16::from_be_bytes(v)
+        }
+    };
+    let rd32 = |b: &[u8], at: usize| {
+        let v = [b[at], b[at + 1], b[at + 2], b[at + 3]];
+        if little {
+            u32::from_le_bytes(v)
+        } else {
+            u32::from_be_bytes(v)
+        }
+    };
+    let ifd = rd32(bytes, 4) as usize;
+    let entries = usize::from(rd16(bytes, ifd));
+    let entry = (0..entries)
+        .map(|i| ifd + 2 + 12 * i)
+        .find(|&at| rd16(bytes, at) == tag)
+        .unwrap_or_else(|| panic!("no tag {tag}"));
+    let typ = rd16(bytes, entry + 2);
+    let old_count = rd32(bytes, entry + 4) as usize;
+    let size = match typ {
+        3 => 2,
+        4 => 4,
+        1 | 7 => 1,
+        other => panic!("tag {tag} has type {other}"),
+    };
+    assert!(values.len() <= old_count, "tag {tag}: values do not fit");
+    let at = if old_count * size <= 4 {
+        entry + 8
+    } else {
+        rd32(bytes, entry + 8) as usize
+    };
+    for (i, &v) in values.iter().enumerate() {
+        let p = at + i * size;
+        match size {
+            1 => bytes[p] = u8::try_from(v).expect("byte value"),
+            2 => {
+                let v = u16::try_from(v).expect("short value");
+                let b = if little {
+                    v.to_le_bytes()
+                } else {
+                    v.to_be_bytes()
+                };
+                bytes[p..p + 2].copy_from_slice(&b);
+            }
+            _ => {
+                let b = if little {
+                    v.to_le_bytes()
+                } else {
+                    v.to_be_bytes()
+                };
+                bytes[p..p + 4].copy_from_slice(&b);
+            }
+        }
+    }
+    if let Some(n) = count {
+        let b = if little {
+            n.to_le_bytes()
+        } else {
+            n.to_be_bytes()
+        };
+        bytes[entry + 4..entry + 8].copy_from_slice(&b);
+    }
+}

@@ -8,6 +8,7 @@
 mod gif;
 mod jpeg;
 mod png;
+mod tiff;
 mod webp;
 
 use crate::format::ImageFormat;
@@ -61,7 +62,7 @@ pub struct Decoded {
     pub icc_profile: Option<Vec<u8>>,
 }
 
-/// Decodes `bytes` (JPEG, PNG, WebP, GIF). The header is read and checked against `limits`
+/// Decodes `bytes` (JPEG, PNG, WebP, GIF, TIFF). The header is read and checked against `limits`
 /// before any pixel buffer is allocated.
 pub fn decode(bytes: &[u8], limits: &Limits, opts: &DecodeOptions) -> Result<Decoded, CodecError> {
     decode_pooled(bytes, limits, opts, &mut BufferPool::new())
@@ -146,6 +147,7 @@ fn decode_with_header(
         ImageFormat::Png => png::decode(bytes, limits)?,
         ImageFormat::Webp => webp::decode(bytes, limits, pool)?,
         ImageFormat::Gif => (gif::decode(bytes, header)?, None),
+        ImageFormat::Tiff => tiff::decode(bytes, limits)?,
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };
     let expected = match format {

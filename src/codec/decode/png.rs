@@ -6,7 +6,7 @@ use std::io::Cursor;
 use crate::format::ImageFormat;
 use crate::limits::{LimitKind, Limits};
 
-use super::super::color::{SampleKind, Samples};
+use super::super::color::{round16, SampleKind, Samples};
 use super::super::error::CodecError;
 use super::super::info::check_metadata;
 
@@ -27,12 +27,6 @@ fn map_err(e: png::DecodingError, limits: &Limits) -> CodecError {
         }
         other => CodecError::corrupt(F, other),
     }
-}
-
-/// `v / 257` rounded to nearest: the exact 16→8-bit rescale.
-fn round16(hi: u8, lo: u8) -> u8 {
-    let v = u32::from(u16::from_be_bytes([hi, lo]));
-    u8::try_from((v * 255 + 32_767) / 65_535).unwrap_or(u8::MAX)
 }
 
 pub(super) fn decode(
@@ -69,7 +63,7 @@ pub(super) fn decode(
         png::BitDepth::Sixteen => buf
             .chunks_exact(2)
             .map(|s| match *s {
-                [hi, lo] => round16(hi, lo),
+                [hi, lo] => round16(u16::from_be_bytes([hi, lo])),
                 _ => 0,
             })
             .collect(),
@@ -89,25 +83,4 @@ pub(super) fn decode(
         },
         icc,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::round16;
-
-    #[test]
-    fn sixteen_bit_rounds_to_nearest() {
-        let cases = [
-            (0u16, 0u8),
-            (128, 0),
-            (129, 1),
-            (257, 1),
-            (32_896, 128),
-            (65_535, 255),
-        ];
-        for (v, want) in cases {
-            let [hi, lo] = v.to_be_bytes();
-            assert_eq!(round16(hi, lo), want, "{v}");
-        }
-    }
 }

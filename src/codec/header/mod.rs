@@ -4,6 +4,7 @@
 mod gif;
 mod jpeg;
 mod png;
+pub(crate) mod tiff;
 mod webp;
 
 use crate::format::ImageFormat;
@@ -35,6 +36,13 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<ImageFormat, CodecError> {
         Ok(ImageFormat::Gif)
     } else if bytes.starts_with(b"RIFF") && bytes.get(8..12) == Some(b"WEBP") {
         Ok(ImageFormat::Webp)
+    } else if matches!(
+        bytes.get(..4),
+        Some(b"II*\0" | b"MM\0*" | b"II+\0" | b"MM\0+")
+    ) {
+        // Classic and BigTIFF, in either byte order (BigTIFF is refused by the header reader,
+        // naming it).
+        Ok(ImageFormat::Tiff)
     } else if matches!(bytes.get(4..12), Some(b"ftypavif") | Some(b"ftypavis")) {
         Ok(ImageFormat::Avif)
     } else {
@@ -53,6 +61,7 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Codec
         ImageFormat::Png => png::read(bytes, limits)?,
         ImageFormat::Gif => gif::read(bytes)?,
         ImageFormat::Webp => webp::read(bytes, limits)?,
+        ImageFormat::Tiff => tiff::read(bytes, limits)?,
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };
     check_source(&header.info, header.frame_pixels, limits)?;
