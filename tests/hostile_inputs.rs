@@ -1162,6 +1162,15 @@ fn patched_tiff(tag: u16, count: Option<u32>, values: &[u32]) -> Vec<u8> {
     bytes
 }
 
+/// `tiff/rgb8-tiled-bigendian.tif` (16×16 tiles) declaring `tw`×`tl` tiles.
+fn tiled_tiff(tw: u32, tl: u32) -> Vec<u8> {
+    let mut bytes =
+        std::fs::read(support::testdata("tiff/rgb8-tiled-bigendian.tif")).expect("fixture");
+    support::patch_tiff_tag(&mut bytes, 322, None, &[tw]);
+    support::patch_tiff_tag(&mut bytes, 323, None, &[tl]);
+    bytes
+}
+
 /// Strip tables declaring more than the file holds, chunks past its end, a directory past its
 /// end, truncations: each an exact typed error from the header, before any pixel buffer; bad
 /// compressed data: a typed error from the decoder, in bounded memory.
@@ -1198,6 +1207,21 @@ fn tiff_tables_are_checked_before_decoding() {
             "strip length past the end",
             patched_tiff(279, None, &[1_000_000]),
             Ok("truncated (chunk 0 at bytes 8..1000008 of a 8406-byte file)"),
+        ),
+        (
+            "1x1 tiles",
+            tiled_tiff(1, 1),
+            Ok("1x1 tiles (sides must be multiples of 16)"),
+        ),
+        (
+            "32x16 tiles",
+            tiled_tiff(32, 16),
+            Ok("TileOffsets has 12 entries, a 64x40 image in 32x16 tiles needs 6"),
+        ),
+        (
+            "2048x4096 tiles",
+            tiled_tiff(2048, 4096),
+            Err(("max_source_pixels", 8_388_608, 4_000_000)),
         ),
         (
             "rows per strip 0",

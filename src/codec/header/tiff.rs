@@ -205,7 +205,7 @@ pub(crate) fn layout(bytes: &[u8], limits: &Limits) -> Result<(SourceInfo, Layou
         Some(3) => return Err(CodecError::unsupported(F, "palette colour")),
         Some(5) => Photometric::Cmyk,
         Some(6) => return Err(CodecError::unsupported(F, "YCbCr colour")),
-        Some(8 | 9 | 10) => return Err(CodecError::unsupported(F, "CIE L*a*b* colour")),
+        Some(8..=10) => return Err(CodecError::unsupported(F, "CIE L*a*b* colour")),
         Some(other) => {
             return Err(CodecError::unsupported(
                 F,
@@ -424,8 +424,13 @@ fn check_chunks(
         ((None, None), (Some(offsets), Some(counts))) => {
             let tw = tags.required(TILE_WIDTH)?;
             let tl = tags.required(TILE_LENGTH)?;
-            if tw == 0 || tl == 0 {
-                return Err(CodecError::corrupt(F, format!("{tw}x{tl} tiles")));
+            // The specification requires it, and it bounds the tile table (which the crate
+            // holds at 40 bytes an entry) to one entry per 256 source pixels.
+            if tw == 0 || tl == 0 || tw % 16 != 0 || tl % 16 != 0 {
+                return Err(CodecError::corrupt(
+                    F,
+                    format!("{tw}x{tl} tiles (sides must be multiples of 16)"),
+                ));
             }
             // A tile is decoded whole: it must fit the limits an image of its size would.
             limits
