@@ -215,6 +215,11 @@ def main():
     grey_alpha = grey.copy()
     grey_alpha.putalpha(alpha_mask())
     pillow(grey_alpha, "greya8-lzw.tif", "greya8-lzw.png", compression="tiff_lzw")
+    palette = rgb.quantize(colors=64, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
+    path = os.path.join(OUT, "palette8-lzw.tif")
+    palette.save(path, compression="tiff_lzw")
+    report("palette8-lzw.tif")
+    save_ref(Image.open(path).convert("RGB"), "palette8-lzw.png")
     # Orientation 6: displayed turned 90° clockwise, so the stored pixels are turned back.
     pillow(rgb.transpose(Image.Transpose.ROTATE_90), "rgb8-orient6.tif", "rgb8-orient6.png",
            tiffinfo={274: 6})

@@ -1361,6 +1361,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
         ("tiff cmyk", tiff("cmyk8-lzw.tif")),
         ("tiff grey alpha", tiff("greya8-lzw.tif")),
         ("tiff associated alpha", tiff("rgba8-associated.tif")),
+        ("tiff palette", tiff("palette8-lzw.tif")),
     ]
 }
 
@@ -1563,6 +1564,7 @@ fn tiff_directory_mutations_give_typed_errors_or_consistent_images() {
         "greya8-lzw.tif",
         "rgba8-associated.tif",
         "grey8-miniswhite.tif",
+        "palette8-lzw.tif",
     ] {
         let bytes = tiff(name);
         let tail = bytes.len().saturating_sub(300);

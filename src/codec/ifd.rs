@@ -90,6 +90,11 @@ impl<'a> Ifd<'a> {
         Ok(ifd)
     }
 
+    /// Whether the file is little-endian (`II`).
+    pub(crate) fn is_little_endian(&self) -> bool {
+        self.little
+    }
+
     /// Whether the whole entry table and the next-IFD link lie inside the input.
     pub(crate) fn is_complete(&self) -> bool {
         self.at

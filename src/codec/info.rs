@@ -21,7 +21,7 @@ pub enum ColorModel {
     Rgba,
     /// Luma and chroma (JPEG, lossy WebP).
     YCbCr,
-    /// Palette indices (PNG palette, GIF).
+    /// Palette indices (PNG palette, GIF, TIFF palette).
     Indexed,
     /// Cyan, magenta, yellow, black (JPEG, TIFF).
     Cmyk,

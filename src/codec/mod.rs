@@ -7,8 +7,8 @@
 //! * [`decode`] probes, then decodes JPEG (baseline, progressive, grey, CMYK/YCCK with or
 //!   without the Adobe APP14 segment), PNG (1–16 bit, palette, tRNS, grey+alpha, interlaced),
 //!   WebP (lossy, lossless, alpha; first frame), GIF (first frame on its logical screen) and
-//!   TIFF (first page; 8/16-bit grey, grey+alpha, RGB, RGBA, CMYK; uncompressed, LZW, Deflate,
-//!   PackBits) to `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
+//!   TIFF (first page; 8/16-bit grey, grey+alpha, RGB, RGBA, CMYK, 8-bit palette; uncompressed,
+//!   LZW, Deflate, PackBits) to `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
 //!   ([`DecodeOptions::scale_denom`], sizes from [`scaled_size`]). Embedded ICC profiles are
 //!   converted to sRGB with moxcms unless asked to keep them.
 //!   The decoded image carries its EXIF (for TIFF: Orientation tag)

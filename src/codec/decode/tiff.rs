@@ -1,12 +1,13 @@
 //! TIFF decoding with the `tiff` crate (pure Rust): the first page; 8 or 16 bits per sample;
-//! grey, grey+alpha, RGB, RGBA and CMYK; uncompressed, LZW, Deflate or PackBits, with or
-//! without the horizontal predictor; strips or tiles; either byte order.
+//! grey, grey+alpha, RGB, RGBA, CMYK and 8-bit palette; uncompressed, LZW, Deflate or
+//! PackBits, with or without the horizontal predictor; strips or tiles; either byte order.
 //!
 //! The header reader ([`layout`]) has already checked every value the crate reads when it
 //! opens the file; the crate's pixel buffer is then capped at exactly the image's size and
 //! its read buffer at the input's, so it cannot allocate more than the file and the checked
 //! header imply. The crate decompresses, undoes the predictor and inverts white-is-zero grey;
-//! choosing the samples, un-premultiplying alpha and the 16 → 8-bit rescale happen here.
+//! choosing the samples, un-premultiplying alpha and the 16 → 8-bit rescale happen here, and
+//! so does the colour map of a palette image, whose indices the crate reads as grey.
 //! CMYK goes to RGB in `color.rs`: through the embedded ICC profile when there is one, else
 //! with the naive `R = 255·(1 − C)·(1 − K)` (TIFF stores ink amounts, 0 = no ink).
 
@@ -43,7 +44,9 @@ fn map_err(e: ::tiff::TiffError, limits: &Limits) -> CodecError {
 /// colour samples and alpha of RGB, the four inks of CMYK (other extra samples dropped).
 fn crate_channels(layout: &Layout) -> usize {
     match layout.photometric {
-        Photometric::MinIsBlack | Photometric::MinIsWhite => usize::from(layout.samples),
+        Photometric::MinIsBlack | Photometric::MinIsWhite | Photometric::Palette => {
+            usize::from(layout.samples)
+        }
         Photometric::Rgb if layout.alpha == Alpha::None => 3,
         Photometric::Rgb | Photometric::Cmyk => 4,
     }
@@ -62,6 +65,7 @@ pub(super) fn decode(
         (Photometric::Rgb, Alpha::None) => (SampleKind::Rgb, 3),
         (Photometric::Rgb, _) => (SampleKind::Rgba, 4),
         (Photometric::Cmyk, _) => (SampleKind::Cmyk, 4),
+        (Photometric::Palette, _) => (SampleKind::Grey, 1),
     };
     let samples = usize::try_from(u64::from(width) * u64::from(height))
         .ok()
@@ -73,7 +77,21 @@ pub(super) fn decode(
     crate_limits.decoding_buffer_size = samples.saturating_mul(sample_bytes);
     crate_limits.ifd_value_size = limits.max_metadata_bytes;
     crate_limits.intermediate_buffer_size = bytes.len();
-    let mut decoder = ::tiff::decoder::Decoder::new(Cursor::new(bytes))
+    // The crate decodes no palette images: it reads their indices as grey samples from a copy
+    // whose PhotometricInterpretation says BlackIsZero.
+    let relabelled;
+    let input = match &layout.palette {
+        Some(map) => {
+            let mut copy = bytes.to_vec();
+            copy.get_mut(map.photometric_at.clone())
+                .ok_or_else(|| CodecError::internal(F, "photometric value outside the input"))?
+                .copy_from_slice(&map.black_is_zero);
+            relabelled = copy;
+            &relabelled[..]
+        }
+        None => bytes,
+    };
+    let mut decoder = ::tiff::decoder::Decoder::new(Cursor::new(input))
         .map_err(|e| map_err(e, limits))?
         .with_limits(crate_limits);
     let decoded = decoder.read_image().map_err(|e| map_err(e, limits))?;
@@ -97,6 +115,15 @@ pub(super) fn decode(
                 format!("decoder returned other than {}-bit samples", layout.bits),
             ))
         }
+    };
+    let (kind, data) = match &layout.palette {
+        Some(map) => (
+            SampleKind::Rgb,
+            data.iter()
+                .flat_map(|&i| map.colours[usize::from(i)])
+                .collect(),
+        ),
+        None => (kind, data),
     };
     let icc = layout
         .icc

@@ -37,6 +37,7 @@ const TILE_BYTE_COUNTS: u16 = 325;
 const INK_SET: u16 = 332;
 const EXTRA_SAMPLES: u16 = 338;
 const SAMPLE_FORMAT: u16 = 339;
+const COLOR_MAP: u16 = 320;
 const YCBCR_SUBSAMPLING: u16 = 530;
 const ICC_PROFILE: u16 = 34675;
 
@@ -44,7 +45,7 @@ const ICC_PROFILE: u16 = 34675;
 /// names for error messages. `JPEGTables` is missing on purpose: the crate reads it only for
 /// JPEG compression, which is refused first. So is Orientation: like an EXIF orientation, an
 /// invalid one is ignored.
-const CHECKED: [(u16, &str); 20] = [
+const CHECKED: [(u16, &str); 21] = [
     (WIDTH, "ImageWidth"),
     (HEIGHT, "ImageLength"),
     (BITS_PER_SAMPLE, "BitsPerSample"),
@@ -60,6 +61,7 @@ const CHECKED: [(u16, &str); 20] = [
     (TILE_LENGTH, "TileLength"),
     (TILE_OFFSETS, "TileOffsets"),
     (TILE_BYTE_COUNTS, "TileByteCounts"),
+    (COLOR_MAP, "ColorMap"),
     (INK_SET, "InkSet"),
     (EXTRA_SAMPLES, "ExtraSamples"),
     (SAMPLE_FORMAT, "SampleFormat"),
@@ -89,6 +91,8 @@ pub(crate) enum Photometric {
     Rgb,
     /// Cyan, magenta, yellow, black ink amounts (InkSet 1).
     Cmyk,
+    /// 8-bit indices into a colour map.
+    Palette,
 }
 
 /// Whether the sample after the colour samples is alpha, and how it is stored.
@@ -116,6 +120,21 @@ pub(crate) struct Layout {
     pub alpha: Alpha,
     /// Where the embedded ICC profile is in the input.
     pub icc: Option<Range<usize>>,
+    /// The colour map of a palette image.
+    pub palette: Option<ColorMap>,
+}
+
+/// A palette image's colours, and how to make the `tiff` crate (which decodes no palette
+/// images) read its indices: as grey samples, by rewriting the PhotometricInterpretation
+/// value in a copy of the input.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ColorMap {
+    /// RGB of each index, reduced to 8 bits (see [`color_map`]).
+    pub colours: [[u8; 3]; 256],
+    /// Where the PhotometricInterpretation value (a SHORT) is in the input.
+    pub photometric_at: Range<usize>,
+    /// BlackIsZero (1) in the file's byte order.
+    pub black_is_zero: [u8; 2],
 }
 
 /// The name of a compression scheme, for the error that refuses it.
@@ -202,7 +221,7 @@ pub(crate) fn layout(bytes: &[u8], limits: &Limits) -> Result<(SourceInfo, Layou
         Some(0) => Photometric::MinIsWhite,
         Some(1) => Photometric::MinIsBlack,
         Some(2) => Photometric::Rgb,
-        Some(3) => return Err(CodecError::unsupported(F, "palette colour")),
+        Some(3) => Photometric::Palette,
         Some(5) => Photometric::Cmyk,
         Some(6) => return Err(CodecError::unsupported(F, "YCbCr colour")),
         Some(8..=10) => return Err(CodecError::unsupported(F, "CIE L*a*b* colour")),
@@ -243,6 +262,14 @@ pub(crate) fn layout(bytes: &[u8], limits: &Limits) -> Result<(SourceInfo, Layou
         (Photometric::Rgb, false) => ColorModel::Rgb,
         (Photometric::Rgb, true) => ColorModel::Rgba,
         (Photometric::Cmyk, _) => ColorModel::Cmyk,
+        (Photometric::Palette, _) => ColorModel::Indexed,
+    };
+    let palette = match photometric {
+        Photometric::Palette if bits == 8 => Some(color_map(&ifd, &tags)?),
+        Photometric::Palette => {
+            return Err(CodecError::unsupported(F, format!("{bits}-bit palette")));
+        }
+        _ => None,
     };
     let icc = match ifd.find(ICC_PROFILE) {
         Some(e) => ifd.value_range(&e),
@@ -259,8 +286,53 @@ pub(crate) fn layout(bytes: &[u8], limits: &Limits) -> Result<(SourceInfo, Layou
             samples,
             alpha,
             icc,
+            palette,
         },
     ))
+}
+
+/// The 256 colours of an 8-bit palette image's ColorMap (all reds, then greens, then blues,
+/// 16 bits each). As libtiff reads it: the high byte of each value (writers store `v·256` or
+/// `v·257`), unless no value exceeds 255, when the map was written with 8-bit values.
+fn color_map(ifd: &Ifd<'_>, tags: &Tags<'_, '_>) -> Result<ColorMap, CodecError> {
+    let map = tags
+        .entry(COLOR_MAP)
+        .ok_or_else(|| CodecError::corrupt(F, "palette image without a ColorMap"))?;
+    if map.count != 3 * 256 || map.typ != TYPE_SHORT {
+        return Err(CodecError::corrupt(
+            F,
+            format!(
+                "ColorMap of {} values of type {} for 8-bit indices (768 SHORTs)",
+                map.count, map.typ
+            ),
+        ));
+    }
+    let mut wide = [[0u32; 3]; 256];
+    for (i, colour) in (0u32..).zip(wide.iter_mut()) {
+        for (channel, value) in (0u32..).zip(colour.iter_mut()) {
+            *value = tags.value(&map, channel * 256 + i)?;
+        }
+    }
+    let shift = if wide.iter().flatten().all(|&v| v <= 255) {
+        0
+    } else {
+        8
+    };
+    let colours = wide.map(|c| c.map(|v| u8::try_from(v >> shift).unwrap_or(u8::MAX)));
+    let photometric = tags
+        .entry(PHOTOMETRIC)
+        .filter(|e| e.typ == TYPE_SHORT && e.count == 1)
+        .and_then(|e| ifd.value_range(&e))
+        .ok_or_else(|| CodecError::corrupt(F, "PhotometricInterpretation is not one SHORT"))?;
+    Ok(ColorMap {
+        colours,
+        photometric_at: photometric,
+        black_is_zero: if ifd.is_little_endian() {
+            1u16.to_le_bytes()
+        } else {
+            1u16.to_be_bytes()
+        },
+    })
 }
 
 /// Every checked tag once, with a known type, its values within `max_metadata_bytes` and
@@ -394,10 +466,12 @@ fn alpha(tags: &Tags<'_, '_>, photometric: Photometric, samples: u16) -> Result<
         (Photometric::Rgb, 4) if extra_count == 0 => Ok(Alpha::Associated),
         (Photometric::Cmyk, 4) if declared == Alpha::None => Ok(Alpha::None),
         (Photometric::Cmyk, 4) => Err(CodecError::unsupported(F, "CMYK with alpha")),
+        (Photometric::Palette, 1) if samples == 1 => Ok(Alpha::None),
         (Photometric::MinIsWhite, _) => layout("white-is-zero grey"),
         (Photometric::MinIsBlack, _) => layout("grey"),
         (Photometric::Rgb, _) => layout("RGB"),
         (Photometric::Cmyk, _) => layout("CMYK"),
+        (Photometric::Palette, _) => layout("palette colour"),
     }
 }
 
