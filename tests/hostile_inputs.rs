@@ -252,19 +252,27 @@ fn jpeg_header(width: u16, height: u16) -> Vec<u8> {
 /// A little-endian TIFF declaring a `width`×`height` 8-bit grey image in one uncompressed
 /// strip of no bytes: a header that passes every check but the decode.
 fn tiff_header(width: u32, height: u32) -> Vec<u8> {
+    tiff_grey(width, height, 1, &[])
+}
+
+/// A little-endian TIFF of a `width`×`height` 8-bit grey image whose one strip, stored after
+/// the directory, is `strip` with `compression`.
+fn tiff_grey(width: u32, height: u32, compression: u16, strip: &[u8]) -> Vec<u8> {
+    const ENTRIES: u16 = 8;
+    let data_at = 8 + 2 + 12 * u32::from(ENTRIES) + 4;
     // (tag, type, value): LONG sizes and strip fields, SHORT sample fields.
-    let entries: [(u16, u16, u32); 8] = [
+    let entries: [(u16, u16, u32); ENTRIES as usize] = [
         (256, 4, width),
         (257, 4, height),
         (258, 3, 8),
-        (259, 3, 1),
+        (259, 3, compression.into()),
         (262, 3, 1),
-        (273, 4, 8),
+        (273, 4, data_at),
         (278, 4, height),
-        (279, 4, 0),
+        (279, 4, u32::try_from(strip.len()).expect("small strip")),
     ];
     let mut v = b"II*\0\x08\0\0\0".to_vec();
-    v.extend_from_slice(&u16::try_from(entries.len()).expect("few").to_le_bytes());
+    v.extend_from_slice(&ENTRIES.to_le_bytes());
     for (tag, typ, value) in entries {
         v.extend_from_slice(&tag.to_le_bytes());
         v.extend_from_slice(&typ.to_le_bytes());
@@ -277,6 +285,7 @@ fn tiff_header(width: u32, height: u32) -> Vec<u8> {
         }
     }
     v.extend_from_slice(&0u32.to_le_bytes());
+    v.extend_from_slice(strip);
     v
 }
 
@@ -547,6 +556,31 @@ fn png_zlib_bomb_hits_a_limit() {
     // at the rows the header declares.
     let liar = png(2_000, 2_000, 1, 0, &[], &zeros_zlib(20_000, 251));
     let outcome = guarded("lying bomb", &liar, "w=100", &tight());
+    assert_eq!(outcome.ok(), Some((100, 100)));
+}
+
+#[test]
+fn tiff_deflate_bombs_are_bounded_by_the_header() {
+    // 20000×20000 grey in one Deflate strip of zeros: 400 MB of samples in ~400 KB, refused
+    // from the header.
+    let bomb = tiff_grey(20_000, 20_000, 8, &zeros_zlib(20_000, 20_000));
+    assert!(bomb.len() < 1_000_000, "{}", bomb.len());
+    let e = rejected("tiff deflate bomb", &bomb, "", &tight());
+    assert_hit(
+        "tiff deflate bomb",
+        &e,
+        ImageFormat::Tiff,
+        ("max_source_pixels", 400_000_000, 4_000_000),
+    );
+    // Within the limits by its header (2000×2000), with 10× the rows in its strip: only the
+    // declared rows are inflated, and the heap stays within the bound of a 4 MP source.
+    let liar = tiff_grey(2_000, 2_000, 8, &zeros_zlib(20_000, 2_000));
+    let outcome = guarded("lying tiff bomb", &liar, "w=100", &tight());
+    assert_eq!(outcome.ok(), Some((100, 100)));
+    // PackBits: runs of 127 zeros in 2 bytes each, a little more than the image needs.
+    let runs: Vec<u8> = [0x82u8, 0].repeat(2_000 * 2_000 / 127 + 1);
+    let packbits = tiff_grey(2_000, 2_000, 32773, &runs);
+    let outcome = guarded("tiff packbits runs", &packbits, "w=100", &tight());
     assert_eq!(outcome.ok(), Some((100, 100)));
 }
 
