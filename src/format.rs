@@ -19,17 +19,21 @@ pub enum ImageFormat {
     Avif,
     /// TIFF: read (first page), never written; see [`ImageFormat::can_encode`].
     Tiff,
+    /// SVG: rasterised at the output size, or served as it is when no parameter changes
+    /// pixels; never written as a raster target ([`ImageFormat::can_encode`]).
+    Svg,
 }
 
 impl ImageFormat {
     /// Every format, in declaration order: the one list the lookups below search.
-    pub const ALL: [ImageFormat; 6] = [
+    pub const ALL: [ImageFormat; 7] = [
         ImageFormat::Jpeg,
         ImageFormat::Png,
         ImageFormat::Webp,
         ImageFormat::Gif,
         ImageFormat::Avif,
         ImageFormat::Tiff,
+        ImageFormat::Svg,
     ];
 
     /// The format whose [`extension`](Self::extension) is `ext`, ignoring ASCII case; `jpeg`
@@ -63,6 +67,7 @@ impl ImageFormat {
             ImageFormat::Gif => "image/gif",
             ImageFormat::Avif => "image/avif",
             ImageFormat::Tiff => "image/tiff",
+            ImageFormat::Svg => "image/svg+xml",
         }
     }
 
@@ -75,6 +80,7 @@ impl ImageFormat {
             ImageFormat::Gif => "gif",
             ImageFormat::Avif => "avif",
             ImageFormat::Tiff => "tiff",
+            ImageFormat::Svg => "svg",
         }
     }
 
@@ -83,12 +89,13 @@ impl ImageFormat {
         !matches!(self, ImageFormat::Jpeg)
     }
 
-    /// Whether pixform writes this format: every format but TIFF, which is an input only (a
-    /// camera or print master is served as JPEG, or PNG when it has alpha). Output
+    /// Whether pixform writes this format: every format but TIFF and SVG, which are inputs only
+    /// (a camera or print master is served as JPEG, or PNG when it has alpha; a rasterised SVG
+    /// as PNG; an SVG asked for with no pixel parameter as its own bytes). Output
     /// negotiation (`fm`, `auto=format`, [`crate::accepted_formats`]) only ever yields
     /// formats for which this is true.
     pub fn can_encode(self) -> bool {
-        !matches!(self, ImageFormat::Tiff)
+        !matches!(self, ImageFormat::Tiff | ImageFormat::Svg)
     }
 }
 
@@ -115,6 +122,7 @@ mod tests {
             ("tiff", Some(ImageFormat::Tiff)),
             ("TIF", Some(ImageFormat::Tiff)),
             ("heic", None),
+            ("SVG", Some(ImageFormat::Svg)),
             ("", None),
             (".png", None),
         ];
@@ -129,12 +137,16 @@ mod tests {
             ImageFormat::from_mime_type("image/tiff"),
             Some(ImageFormat::Tiff)
         );
+        assert_eq!(
+            ImageFormat::from_mime_type("image/svg+xml"),
+            Some(ImageFormat::Svg)
+        );
         assert_eq!(ImageFormat::from_mime_type("image/*"), None);
         assert_eq!(ImageFormat::from_mime_type("image/jpg"), None);
     }
 
     #[test]
-    fn only_tiff_is_input_only() {
+    fn only_tiff_and_svg_are_input_only() {
         let writable: Vec<ImageFormat> = ImageFormat::ALL
             .into_iter()
             .filter(|f| f.can_encode())

@@ -36,6 +36,12 @@ pub struct Limits {
     /// Largest metadata block (ICC profile, EXIF, the values of one TIFF tag such as a strip
     /// table) read from a source, in bytes. Default: 4 MiB.
     pub max_metadata_bytes: usize,
+    /// Most XML nodes of an SVG source, counted with every `use` reference expanded (a `use`
+    /// of a group counts that group's nodes again), before anything is rendered. Default:
+    /// 100 000.
+    pub max_svg_nodes: u64,
+    /// Deepest element nesting of an SVG source (`use` references included). Default: 256.
+    pub max_svg_depth: u32,
 }
 
 /// The default value of [`Limits::max_source_pixels`]: 16 383 × 16 383, as sharp.
@@ -55,6 +61,8 @@ impl Default for Limits {
             max_query_bytes: 8192,
             max_params: 64,
             max_metadata_bytes: 4 * 1024 * 1024,
+            max_svg_nodes: 100_000,
+            max_svg_depth: 256,
         }
     }
 }
@@ -75,6 +83,8 @@ impl Limits {
             max_query_bytes: usize::MAX,
             max_params: usize::MAX,
             max_metadata_bytes: usize::MAX,
+            max_svg_nodes: u64::MAX,
+            max_svg_depth: u32::MAX,
         }
     }
 }
@@ -106,6 +116,10 @@ pub enum LimitKind {
     MaxParams,
     /// [`Limits::max_metadata_bytes`].
     MaxMetadataBytes,
+    /// [`Limits::max_svg_nodes`].
+    MaxSvgNodes,
+    /// [`Limits::max_svg_depth`].
+    MaxSvgDepth,
 }
 
 impl LimitKind {
@@ -123,6 +137,8 @@ impl LimitKind {
             LimitKind::MaxQueryBytes => "max_query_bytes",
             LimitKind::MaxParams => "max_params",
             LimitKind::MaxMetadataBytes => "max_metadata_bytes",
+            LimitKind::MaxSvgNodes => "max_svg_nodes",
+            LimitKind::MaxSvgDepth => "max_svg_depth",
         }
     }
 }

@@ -99,7 +99,7 @@ pub struct OutputFacts {
     pub has_alpha: bool,
 }
 
-/// Transforms `input` (JPEG, PNG, WebP, GIF or TIFF bytes) as `spec` says.
+/// Transforms `input` (JPEG, PNG, WebP, GIF, TIFF or SVG bytes) as `spec` says.
 ///
 /// The header is read and checked against the limits before anything else. The output is
 /// what [`plan::plan`] says for the same source and [`TransformOptions::plan_options`]:
@@ -165,7 +165,12 @@ fn transform_in(
     let format = plan.encoding.format;
 
     if plan.raw {
-        let raw_name = spec.download_raw.as_deref().unwrap_or_default();
+        // `dlRaw` downloads; an SVG served as it is stays inline unless `dl` asks otherwise.
+        let content_disposition = spec
+            .download_raw
+            .as_deref()
+            .or(spec.download.as_deref())
+            .map(|name| content_disposition(name, base_name, format));
         return Ok(Output {
             bytes: input.to_vec(),
             format,
@@ -173,7 +178,7 @@ fn transform_in(
             height: plan.response_size().1,
             has_alpha: plan.has_alpha,
             content_type: plan.content_type.to_owned(),
-            content_disposition: Some(content_disposition(raw_name, base_name, format)),
+            content_disposition,
             vary_accept: plan.vary_accept,
         });
     }

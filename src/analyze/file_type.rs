@@ -66,6 +66,11 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     if at(4, b"ftyp") {
         return Sniffed::Other("video/mp4");
     }
+    // The codec's own test (XML prologue, then `<svg` within the first 4 KiB), so what the
+    // analysis calls an image is what the transform decodes.
+    if matches!(crate::codec::sniff_format(bytes), Ok(ImageFormat::Svg)) {
+        return Sniffed::Image(ImageFormat::Svg);
+    }
     Sniffed::Unknown
 }
 
@@ -84,7 +89,7 @@ const EXTENSIONS: &[(&str, &str, bool)] = &[
     ("css", "text/css", false),
     ("js", "text/javascript", false),
     ("xml", "application/xml", false),
-    ("svg", "image/svg+xml", false),
+    ("svg", "image/svg+xml", true),
     ("md", "text/markdown", false),
     ("mp3", "audio/mpeg", false),
     ("ogg", "audio/ogg", true),

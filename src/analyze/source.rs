@@ -47,6 +47,7 @@ pub(crate) fn load(
             | ImageFormat::Webp
             | ImageFormat::Gif
             | ImageFormat::Tiff
+            | ImageFormat::Svg
     ) {
         return Err(AnalyzeError::UnsupportedFormat {
             format: format.extension(),
@@ -54,6 +55,25 @@ pub(crate) fn load(
     }
     let info = codec::probe(bytes, &Limits::none()).map_err(|e| codec_error(e, format, None))?;
     check_size(info.width, info.height, info.frames, limits)?;
+    if format == ImageFormat::Svg {
+        // Drawn straight at the preview size; whether it is opaque is judged on the preview.
+        let (pw, ph) = shrink_within(info.width, info.height, preview_side);
+        let preview = codec::render_vector(
+            bytes,
+            limits,
+            SourceWindow::full(info.width, info.height),
+            pw,
+            ph,
+        )
+        .map_err(|e| codec_error(e, format, Some(&info)))?;
+        return Ok(Source {
+            width: info.width,
+            height: info.height,
+            has_alpha: info.has_alpha,
+            is_opaque: ops::is_opaque(&preview),
+            preview,
+        });
+    }
     let hints = DecoderHints::for_resize(
         format,
         (info.width, info.height),

@@ -40,7 +40,8 @@ mod jpeg_icc;
 mod turbo;
 
 pub use decode::{
-    decode, decode_hinted, decode_path, decode_pooled, DecodeOptions, DecodePath, Decoded,
+    decode, decode_hinted, decode_path, decode_pooled, render_vector, DecodeOptions, DecodePath,
+    Decoded,
 };
 pub use encode::{encode, encode_pooled, EncodeOptions};
 pub use error::CodecError;

@@ -1,6 +1,9 @@
 //! Runs a [`Plan`] on decoded pixels: shrink-on-load decode, one fused crop+resize pass in the
 //! stored orientation, then orientation, canvas, effects and colour on the small image.
 //!
+//! A vector source (SVG) is drawn straight at the resize size instead: its crop window
+//! becomes the renderer's transform.
+//!
 //! Working in the stored orientation until after the resize means the EXIF rotation, `or`
 //! and `flip` (all eight symmetries of the square, composed into one) touch only output-sized
 //! pixels, and the decoder's buffer is the only full-size one.
@@ -11,7 +14,7 @@ use crate::params::ColorSpace;
 use crate::pipeline::Workspace;
 use crate::pixels::Image;
 use crate::plan::{PixelRect, Plan};
-use crate::{Error, Limits};
+use crate::{Error, ImageFormat, Limits};
 
 /// The long side of the preview in which `crop=entropy` looks for detail.
 const ENTROPY_PREVIEW_SIDE: u32 = 256;
@@ -46,39 +49,17 @@ pub(crate) fn render_with(
     limits: &Limits,
     ws: &mut Workspace,
 ) -> Result<Rendered, Error> {
-    let decoded = decode(input, plan, limits, ws)?;
-    let exif = decoded.orientation;
-    let stored = Stored {
-        image: &decoded.image,
-        full_width: info.stored_width,
-        full_height: info.stored_height,
+    let Resized {
+        image: resized,
         exif,
-    };
-
-    let plan = if plan.entropy_crop {
-        place_by_entropy(&stored, plan)?
+        icc_profile,
+        plan,
+    } = if info.format == ImageFormat::Svg {
+        render_vector(input, info, plan, limits)?
     } else {
-        plan.clone()
+        decode_and_resize(input, info, plan, limits, ws)?
     };
-
     let total = exif.then(user_orientation(&plan));
-
-    let (rw, rh) = plan.resize;
-    let (tw, th) = if total.swaps_axes() {
-        (rh, rw)
-    } else {
-        (rw, rh)
-    };
-    let window = stored.window(plan.source_window);
-    let (dw, dh) = (decoded.image.width(), decoded.image.height());
-    let resized = if window == SourceWindow::full(dw, dh) && (tw, th) == (dw, dh) {
-        // Nothing to resample (full-size re-encodes): move the decoder's buffer on, no copy.
-        decoded.image
-    } else {
-        let resized = resize_bounded(&decoded.image, window, tw, th, ws)?;
-        ws.pool.give(decoded.image.into_vec());
-        resized
-    };
     let mut image = total.apply_pooled(resized, &mut ws.pool)?;
 
     if plan.has_canvas() {
@@ -123,7 +104,118 @@ pub(crate) fn render_with(
 
     Ok(Rendered {
         image,
+        icc_profile,
+        plan,
+    })
+}
+
+/// The crop window of the plan at the resize size, in the stored orientation.
+struct Resized {
+    image: Image,
+    /// The source's EXIF orientation, still to apply.
+    exif: Orientation,
+    icc_profile: Option<Vec<u8>>,
+    /// The plan, with the entropy crop window placed.
+    plan: Plan,
+}
+
+/// Raster sources: shrink-on-load decode, then one crop+resize pass.
+fn decode_and_resize(
+    input: &[u8],
+    info: &SourceInfo,
+    plan: &Plan,
+    limits: &Limits,
+    ws: &mut Workspace,
+) -> Result<Resized, Error> {
+    let decoded = decode(input, plan, limits, ws)?;
+    let exif = decoded.orientation;
+    let stored = Stored {
+        image: &decoded.image,
+        full_width: info.stored_width,
+        full_height: info.stored_height,
+        exif,
+    };
+
+    let plan = if plan.entropy_crop {
+        place_by_entropy(&stored, plan)?
+    } else {
+        plan.clone()
+    };
+
+    let total = exif.then(user_orientation(&plan));
+    let (rw, rh) = plan.resize;
+    let (tw, th) = if total.swaps_axes() {
+        (rh, rw)
+    } else {
+        (rw, rh)
+    };
+    let window = stored.window(plan.source_window);
+    let (dw, dh) = (decoded.image.width(), decoded.image.height());
+    let image = if window == SourceWindow::full(dw, dh) && (tw, th) == (dw, dh) {
+        // Nothing to resample (full-size re-encodes): move the decoder's buffer on, no copy.
+        decoded.image
+    } else {
+        let resized = resize_bounded(&decoded.image, window, tw, th, ws)?;
+        ws.pool.give(decoded.image.into_vec());
+        resized
+    };
+    Ok(Resized {
+        image,
+        exif,
         icc_profile: decoded.icc_profile,
+        plan,
+    })
+}
+
+/// Vector sources (SVG): the crop window is drawn straight at the resize size, so no pixel
+/// outside it is rendered and nothing is resampled. `crop=entropy` looks for detail in a
+/// rendering of the whole drawing at most [`ENTROPY_PREVIEW_SIDE`] pixels long first.
+fn render_vector(
+    input: &[u8],
+    info: &SourceInfo,
+    plan: &Plan,
+    limits: &Limits,
+) -> Result<Resized, Error> {
+    let (fw, fh) = (info.stored_width, info.stored_height);
+    let plan = if plan.entropy_crop {
+        let long = fw.max(fh).max(1);
+        let scale = f64::from(ENTROPY_PREVIEW_SIDE.min(long)) / f64::from(long);
+        let side = |v: u32| ((f64::from(v) * scale).round() as u32).max(1);
+        let preview = codec::render_vector(
+            input,
+            limits,
+            SourceWindow::full(fw, fh),
+            side(fw),
+            side(fh),
+        )?;
+        let stored = Stored {
+            image: &preview,
+            full_width: fw,
+            full_height: fh,
+            exif: Orientation::Identity,
+        };
+        place_by_entropy(&stored, plan)?
+    } else {
+        plan.clone()
+    };
+    let (rw, rh) = plan.resize;
+    let (tw, th) = if user_orientation(&plan).swaps_axes() {
+        (rh, rw)
+    } else {
+        (rw, rh)
+    };
+    let r = plan.source_window;
+    let window = SourceWindow {
+        left: f64::from(r.x),
+        top: f64::from(r.y),
+        width: f64::from(r.width),
+        height: f64::from(r.height),
+    };
+    let image = codec::render_vector(input, limits, window, tw, th)?;
+    Ok(Resized {
+        image,
+        exif: Orientation::Identity,
+        icc_profile: None,
         plan,
     })
 }

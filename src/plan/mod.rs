@@ -28,8 +28,11 @@
 //!
 //! * `auto=format` picks AVIF, then WebP, when accepted; else `fm` or the source format, but
 //!   PNG instead of JPEG when the result has alpha.
-//! * Without `fm`, a source in a format pixform does not write (TIFF) is served as JPEG, or as
-//!   PNG when it has alpha ([`ImageFormat::can_encode`]).
+//! * Without `fm`, a source in a format pixform does not write (TIFF, SVG) is served as JPEG,
+//!   or as PNG when it has alpha ([`ImageFormat::can_encode`]); an SVG always has alpha, so
+//!   it is rasterised to PNG.
+//! * An SVG source with no parameter but `dl`, `dlRaw` or `auto` is served as its own bytes
+//!   (`image/svg+xml`): the plan is `raw`, as with `dlRaw`, and nothing is rendered.
 //! * The result has alpha when the source has alpha or a translucent `bg` shows on a canvas,
 //!   unless `bg` is opaque (it then fills every transparent pixel) or the format has no
 //!   alpha (JPEG: the result is composited onto white). Alpha is decided from the header: a
@@ -186,7 +189,8 @@ pub struct Plan {
     pub has_alpha: bool,
     /// Output encoding.
     pub encoding: Encoding,
-    /// `dlRaw`: the response body is the source bytes, unchanged. The format, `has_alpha`,
+    /// `dlRaw`, or an SVG source with no parameter that changes pixels: the response body is
+    /// the source bytes, unchanged. The format, `has_alpha`,
     /// `content_type` and [`Plan::response_size`] are then the source's; the geometry stays
     /// what the spec would make (and is not executed).
     pub raw: bool,
@@ -375,7 +379,7 @@ pub fn plan(
         },
     );
 
-    let raw = spec.download_raw.is_some();
+    let raw = spec.download_raw.is_some() || svg_as_is(spec, source);
     let planned = Plan {
         width,
         height,
@@ -414,6 +418,20 @@ pub fn plan(
     } else {
         planned
     })
+}
+
+/// Parameters that leave an SVG source as it is: without any other, the response is the SVG
+/// bytes themselves (a raw plan), as for `dlRaw`.
+const SVG_AS_IS_KEYS: [&str; 3] = ["dl", "dlRaw", "auto"];
+
+/// Whether an SVG source is served as its own bytes: no parameter but `dl`, `dlRaw` and
+/// `auto` (a vector image is its own best format; any sizing, crop, effect or `fm` rasterises).
+fn svg_as_is(spec: &TransformSpec, source: &SourceFacts) -> bool {
+    source.format == ImageFormat::Svg
+        && spec
+            .canonical_pairs()
+            .iter()
+            .all(|(key, _)| SVG_AS_IS_KEYS.contains(key))
 }
 
 /// `dlRaw`: the source bytes as they are. The geometry stays the spec's (a URL that is

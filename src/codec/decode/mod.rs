@@ -8,12 +8,13 @@
 mod gif;
 mod jpeg;
 mod png;
+mod svg;
 mod tiff;
 mod webp;
 
 use crate::format::ImageFormat;
 use crate::limits::Limits;
-use crate::ops::Orientation;
+use crate::ops::{Orientation, SourceWindow};
 use crate::pixels::{BufferPool, Image};
 
 use super::color::to_image;
@@ -62,8 +63,10 @@ pub struct Decoded {
     pub icc_profile: Option<Vec<u8>>,
 }
 
-/// Decodes `bytes` (JPEG, PNG, WebP, GIF, TIFF). The header is read and checked against `limits`
-/// before any pixel buffer is allocated.
+/// Decodes `bytes` (JPEG, PNG, WebP, GIF, TIFF, SVG). The header is read and checked against
+/// `limits` before any pixel buffer is allocated. An SVG is rendered at its intrinsic size
+/// (which must then fit [`Limits::max_output_pixels`]); [`render_vector`] renders it at any
+/// other size.
 pub fn decode(bytes: &[u8], limits: &Limits, opts: &DecodeOptions) -> Result<Decoded, CodecError> {
     decode_pooled(bytes, limits, opts, &mut BufferPool::new())
 }
@@ -124,6 +127,28 @@ pub fn decode_hinted(
     decode_with_header(bytes, &header, limits, opts, pool)
 }
 
+/// Renders `window` (in the source's intrinsic pixels; SVG has no EXIF orientation, so stored
+/// and oriented agree) of a vector source straight into a `width`×`height` `Rgba8` image,
+/// as a plan's crop and resize ask: no full-size raster, no resampling. The area must fit
+/// [`Limits::max_output_pixels`]; the structural SVG limits are checked again.
+///
+/// Errors: [`CodecError::Unsupported`] for a raster source (decode it and resize instead).
+pub fn render_vector(
+    bytes: &[u8],
+    limits: &Limits,
+    window: SourceWindow,
+    width: u32,
+    height: u32,
+) -> Result<Image, CodecError> {
+    match super::header::sniff(bytes)? {
+        ImageFormat::Svg => svg::render(bytes, limits, window, width, height),
+        other => Err(CodecError::unsupported(
+            other,
+            "rendering at a size (not a vector format)",
+        )),
+    }
+}
+
 fn decode_with_header(
     bytes: &[u8],
     header: &Header,
@@ -132,6 +157,14 @@ fn decode_with_header(
     pool: &mut BufferPool,
 ) -> Result<Decoded, CodecError> {
     let format = header.info.format;
+    if format == ImageFormat::Svg {
+        let (w, h) = (header.info.stored_width, header.info.stored_height);
+        return Ok(Decoded {
+            image: svg::render(bytes, limits, SourceWindow::full(w, h), w, h)?,
+            orientation: Orientation::Identity,
+            icc_profile: None,
+        });
+    }
     let (samples, icc) = match format {
         ImageFormat::Jpeg => {
             let denom = match opts.scale_denom {

@@ -88,7 +88,7 @@ fn to_srgb(image: &Image, icc: Option<&[u8]>, format: ImageFormat) -> Result<Ima
 /// JPEG: 4:2:0, baseline or progressive (optimized Huffman tables with the `turbojpeg`
 /// feature); alpha is dropped (flatten first). PNG: fast compression. WebP: lossy at
 /// `quality`, alpha kept. GIF: one frame, palette quantized, alpha below 128 becomes the
-/// transparent index. AVIF: `ravif`. TIFF: never written ([`CodecError::Unsupported`]).
+/// transparent index. AVIF: `ravif`. TIFF and SVG: never written ([`CodecError::Unsupported`]).
 pub fn encode(
     image: &Image,
     format: ImageFormat,
@@ -136,6 +136,10 @@ pub fn encode_pooled(
         ImageFormat::Tiff => Err(CodecError::unsupported(
             format,
             "output format (TIFF is read, never written)",
+        )),
+        ImageFormat::Svg => Err(CodecError::unsupported(
+            format,
+            "output format (SVG is rasterised, or served as it is; never written)",
         )),
     }
 }

@@ -4,6 +4,7 @@
 mod gif;
 mod jpeg;
 mod png;
+pub(crate) mod svg;
 pub(crate) mod tiff;
 mod webp;
 
@@ -45,6 +46,8 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<ImageFormat, CodecError> {
         Ok(ImageFormat::Tiff)
     } else if matches!(bytes.get(4..12), Some(b"ftypavif") | Some(b"ftypavis")) {
         Ok(ImageFormat::Avif)
+    } else if svg::sniff(bytes) {
+        Ok(ImageFormat::Svg)
     } else {
         let head = bytes.get(..8).unwrap_or(bytes);
         Err(CodecError::UnknownFormat {
@@ -62,6 +65,7 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Codec
         ImageFormat::Gif => gif::read(bytes)?,
         ImageFormat::Webp => webp::read(bytes, limits)?,
         ImageFormat::Tiff => tiff::read(bytes, limits)?,
+        ImageFormat::Svg => svg::read(bytes, limits)?,
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };
     check_source(&header.info, header.frame_pixels, limits)?;

@@ -1,0 +1,266 @@
+//! SVG rasterisation with resvg, straight at the size the caller asks for.
+//!
+//! A window of the source (in its intrinsic pixels, see `header::svg`) is drawn into a
+//! `width`×`height` canvas: the window and the scale become resvg's root transform, so no
+//! pixel is rendered outside the window and nothing is resampled afterwards.
+//!
+//! What is never loaded: files and URLs named by `<image href>` (only `data:` PNG, JPEG, GIF
+//! and WebP images are drawn, after pixform's own header probe and limits; nested SVG images
+//! are not drawn), external `use` targets and stylesheets (usvg ignores them), fonts (the
+//! build has no text support: text is not drawn).
+//!
+//! Before rendering, the usvg tree is walked: every offscreen buffer resvg will allocate
+//! (isolated groups for filters, masks, clip paths, opacity and blending; filter primitives'
+//! intermediate results; pattern tiles) is measured in device pixels, clipped as resvg clips
+//! it, and the buffers alive at once along any nesting path may not exceed
+//! [`Limits::max_output_pixels`]. The walk visits pattern contents once per use, so it also
+//! counts nodes against [`Limits::max_svg_nodes`].
+
+use std::sync::Arc;
+
+use resvg::tiny_skia::{self, Transform};
+use resvg::usvg;
+
+use crate::format::ImageFormat;
+use crate::limits::{LimitKind, Limits};
+use crate::ops::SourceWindow;
+use crate::pixels::{Image, PixelLayout};
+
+use super::super::error::CodecError;
+use super::super::header::svg as header;
+
+const FORMAT: ImageFormat = ImageFormat::Svg;
+
+/// Renders the `window` of the SVG in `bytes` (intrinsic pixels of its probed size) into a
+/// `width`×`height` RGBA image (straight alpha).
+pub(crate) fn render(
+    bytes: &[u8],
+    limits: &Limits,
+    window: SourceWindow,
+    width: u32,
+    height: u32,
+) -> Result<Image, CodecError> {
+    let area = u64::from(width) * u64::from(height);
+    if area > limits.max_output_pixels {
+        return Err(CodecError::LimitExceeded {
+            format: FORMAT,
+            limit: LimitKind::MaxOutputPixels,
+            value: area,
+            max: limits.max_output_pixels,
+        });
+    }
+    if !(window.width > 0.0 && window.height > 0.0 && width > 0 && height > 0) {
+        return Err(CodecError::corrupt(
+            FORMAT,
+            format!(
+                "empty render: window {}x{} into {width}x{height}",
+                window.width, window.height
+            ),
+        ));
+    }
+    let doc = header::parse(bytes, limits)?;
+    let (iw, ih) = header::size(&doc, limits)?;
+    let options = options(limits);
+    let tree = usvg::Tree::from_xmltree(&doc, &options)
+        .map_err(|e| CodecError::corrupt(FORMAT, format!("usvg: {e}")))?;
+    drop(doc);
+
+    // Content units → intrinsic pixels (the probe rounds the size up) → the window's pixels.
+    let size = tree.size();
+    let kx = f64::from(iw) / f64::from(size.width());
+    let ky = f64::from(ih) / f64::from(size.height());
+    let sx = f64::from(width) / window.width;
+    let sy = f64::from(height) / window.height;
+    let transform = Transform::from_row(
+        (kx * sx) as f32,
+        0.0,
+        0.0,
+        (ky * sy) as f32,
+        (-window.left * sx) as f32,
+        (-window.top * sy) as f32,
+    );
+
+    let mut budget = Budget {
+        canvas: (width, height),
+        max_pixels: limits.max_output_pixels,
+        max_nodes: limits.max_svg_nodes,
+        nodes: 0,
+    };
+    budget.group(tree.root(), transform, 0)?;
+
+    let mut pixmap = tiny_skia::Pixmap::new(width, height)
+        .ok_or_else(|| CodecError::corrupt(FORMAT, format!("cannot render at {width}x{height}")))?;
+    resvg::render(&tree, transform, &mut pixmap.as_mut());
+
+    let mut data = pixmap.take();
+    for px in data.chunks_exact_mut(4) {
+        let a = u16::from(px[3]);
+        if a != 0 && a != 255 {
+            for c in &mut px[..3] {
+                *c = ((u16::from(*c) * 255 + a / 2) / a).min(255) as u8;
+            }
+        }
+    }
+    Image::from_vec(width, height, PixelLayout::Rgba8, data)
+        .map_err(|e| CodecError::corrupt(FORMAT, e))
+}
+
+/// usvg options: no resource directory, and an `<image>` resolver that loads nothing.
+fn options(limits: &Limits) -> usvg::Options<'static> {
+    let limits = limits.clone();
+    usvg::Options {
+        resources_dir: None,
+        image_href_resolver: usvg::ImageHrefResolver {
+            resolve_data: Box::new(move |mime: &str, data: Arc<Vec<u8>>, _: &usvg::Options| {
+                data_image(mime, data, &limits)
+            }),
+            // A path or URL: never loaded (the default resolver reads files).
+            resolve_string: Box::new(|_: &str, _: &usvg::Options| None),
+        },
+        ..usvg::Options::default()
+    }
+}
+
+/// A `data:` image, if it is a raster format pixform reads whose header passes the limits
+/// and whose area fits the output limit (resvg decodes it without limits of its own).
+fn data_image(mime: &str, data: Arc<Vec<u8>>, limits: &Limits) -> Option<usvg::ImageKind> {
+    let info = crate::codec::probe(&data, limits).ok()?;
+    let area = u64::from(info.stored_width) * u64::from(info.stored_height);
+    if area > limits.max_output_pixels {
+        return None;
+    }
+    // The bytes decide, not the declared type (`text/plain` is common).
+    let _ = mime;
+    match info.format {
+        ImageFormat::Png => Some(usvg::ImageKind::PNG(data)),
+        ImageFormat::Jpeg => Some(usvg::ImageKind::JPEG(data)),
+        ImageFormat::Gif => Some(usvg::ImageKind::GIF(data)),
+        ImageFormat::Webp => Some(usvg::ImageKind::WEBP(data)),
+        _ => None,
+    }
+}
+
+/// The offscreen-buffer and node budget of one render (see the module docs).
+struct Budget {
+    canvas: (u32, u32),
+    max_pixels: u64,
+    max_nodes: u64,
+    nodes: u64,
+}
+
+impl Budget {
+    /// resvg clips every layer to 5× the canvas on each axis, centred on it.
+    fn clipped_area(&self, rect: Option<tiny_skia::Rect>) -> u64 {
+        let Some(r) = rect else { return 0 };
+        let (w, h) = (f64::from(self.canvas.0), f64::from(self.canvas.1));
+        let clip = |lo: f32, hi: f32, side: f64| {
+            let lo = f64::from(lo).floor().max(-2.0 * side);
+            let hi = f64::from(hi).ceil().min(3.0 * side);
+            (hi - lo).max(0.0)
+        };
+        let area = clip(r.left(), r.right(), w) * clip(r.top(), r.bottom(), h);
+        if area >= u64::MAX as f64 {
+            u64::MAX
+        } else {
+            area as u64
+        }
+    }
+
+    fn over(&self, value: u64) -> CodecError {
+        CodecError::LimitExceeded {
+            format: FORMAT,
+            limit: LimitKind::MaxOutputPixels,
+            value,
+            max: self.max_pixels,
+        }
+    }
+
+    fn visit(&mut self) -> Result<(), CodecError> {
+        self.nodes += 1;
+        if self.nodes > self.max_nodes {
+            return Err(CodecError::LimitExceeded {
+                format: FORMAT,
+                limit: LimitKind::MaxSvgNodes,
+                value: self.nodes,
+                max: self.max_nodes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Checks `group` drawn with the parent's `ts`, with `live` offscreen pixels already
+    /// allocated by its ancestors.
+    fn group(&mut self, group: &usvg::Group, ts: Transform, live: u64) -> Result<(), CodecError> {
+        self.visit()?;
+        let ts = ts.pre_concat(group.transform());
+        let mut live = live;
+        if group.should_isolate() {
+            let layer = self.clipped_area(group.layer_bounding_box().to_rect().transform(ts));
+            // The layer, a clip or mask buffer of its size, and one buffer per filter
+            // primitive result plus the filter's source copy.
+            let primitives: u64 = group
+                .filters()
+                .iter()
+                .map(|f| f.primitives().len() as u64 + 1)
+                .sum();
+            let masks = u64::from(group.clip_path().is_some()) + u64::from(group.mask().is_some());
+            let cost = layer.saturating_mul(1 + primitives + masks);
+            live = live.saturating_add(cost);
+            if live > self.max_pixels {
+                return Err(self.over(live));
+            }
+            if let Some(clip) = group.clip_path() {
+                self.group(clip.root(), ts.pre_concat(clip.transform()), live)?;
+            }
+            let mut mask = group.mask();
+            while let Some(m) = mask {
+                self.group(m.root(), ts, live)?;
+                mask = m.mask();
+            }
+        }
+        for node in group.children() {
+            match node {
+                usvg::Node::Group(g) => self.group(g, ts, live)?,
+                usvg::Node::Path(p) => {
+                    self.visit()?;
+                    let paints = p
+                        .fill()
+                        .map(|f| f.paint())
+                        .into_iter()
+                        .chain(p.stroke().map(|s| s.paint()));
+                    for paint in paints {
+                        if let usvg::Paint::Pattern(pattern) = paint {
+                            self.pattern(pattern, ts, live)?;
+                        }
+                    }
+                }
+                usvg::Node::Image(_) | usvg::Node::Text(_) => self.visit()?,
+            }
+        }
+        Ok(())
+    }
+
+    /// A pattern tile is rendered at the paint's device scale (resvg's
+    /// `render_pattern_pixmap`), unclipped.
+    fn pattern(
+        &mut self,
+        pattern: &usvg::Pattern,
+        ts: Transform,
+        live: u64,
+    ) -> Result<(), CodecError> {
+        let (sx, sy) = ts.pre_concat(pattern.transform()).get_scale();
+        let rect = pattern.rect();
+        let side = |v: f32, s: f32| f64::from(v) * f64::from(s);
+        let area = side(rect.width(), sx).round() * side(rect.height(), sy).round();
+        let area = if area.is_finite() && area < u64::MAX as f64 {
+            area.max(0.0) as u64
+        } else {
+            u64::MAX
+        };
+        let live = live.saturating_add(area);
+        if live > self.max_pixels {
+            return Err(self.over(live));
+        }
+        self.group(pattern.root(), Transform::from_scale(sx, sy), live)
+    }
+}
