@@ -42,9 +42,15 @@
 //!   `fm=pjpg`), like sharp's `optimiseCoding`.
 //! * TIFF is read (first page), never written: without `fm` a TIFF source is served as JPEG,
 //!   or as PNG when it has alpha ([`ImageFormat::can_encode`]).
+//! * SVG is rasterised by resvg straight at the output size (the crop window and the resize
+//!   are the renderer's transform), PNG without `fm`; with no parameter but `dl`, `dlRaw` or
+//!   `auto` its bytes are served as they are (`image/svg+xml`). Text is not drawn (the build
+//!   loads no fonts); only `data:` raster images are drawn, no file or URL is ever read. The
+//!   limits: [`Limits::max_svg_nodes`] (with `use` expanded), [`Limits::max_svg_depth`], and
+//!   every offscreen buffer of a render within [`Limits::max_output_pixels`].
 //!
 //! Formats (the README's "Formats" table has the details): JPEG, PNG, WebP and GIF in and out,
-//! AVIF out (feature `avif`), TIFF in (always built, pure Rust).
+//! AVIF out (feature `avif`), TIFF and SVG in (always built, pure Rust).
 //!
 //! Cargo features (Default: `cli`, `avif`): `cli` builds the `pixform` tool, `avif` the AVIF
 //! encoder, `parallel` runs the tool's batches on every core, `turbojpeg` codes JPEG with

@@ -40,7 +40,8 @@ pub struct Limits {
     /// of a group counts that group's nodes again), before anything is rendered. Default:
     /// 100 000.
     pub max_svg_nodes: u64,
-    /// Deepest element nesting of an SVG source (`use` references included). Default: 256.
+    /// Deepest element nesting of an SVG source (`use` references included); never more than
+    /// 1024 whatever this says, as usvg and resvg walk the tree recursively. Default: 256.
     pub max_svg_depth: u32,
 }
 

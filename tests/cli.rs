@@ -172,6 +172,44 @@ fn info_and_analyze_read_tiff() {
     );
 }
 
+#[test]
+fn info_and_analyze_read_svg() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/svg/units-mm.svg");
+    let info = json_of(&["info".as_ref(), path.as_os_str()]);
+    assert_eq!(
+        (
+            info["format"].as_str(),
+            info["width"].as_u64(),
+            info["height"].as_u64(),
+            info["has_alpha"].as_bool(),
+            info["frames"].as_u64(),
+        ),
+        (Some("svg"), Some(96), Some(48), Some(true), Some(1))
+    );
+    let doc = analyze_json(&path);
+    assert_eq!(
+        (
+            doc["_type"].as_str(),
+            doc["extension"].as_str(),
+            doc["mimeType"].as_str(),
+            doc["metadata"]["dimensions"]["width"].as_u64(),
+            doc["metadata"]["dimensions"]["height"].as_u64(),
+            doc["metadata"]["hasAlpha"].as_bool(),
+            // A white background covers the whole drawing.
+            doc["metadata"]["isOpaque"].as_bool(),
+        ),
+        (
+            Some("sanity.imageAsset"),
+            Some("svg"),
+            Some("image/svg+xml"),
+            Some(96),
+            Some(48),
+            Some(true),
+            Some(true)
+        )
+    );
+}
+
 fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     let out = pixform().args(args).output().expect("runs pixform");
     assert!(

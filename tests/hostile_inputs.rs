@@ -18,6 +18,7 @@ use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+use base64::Engine as _;
 use pixform::codec::{encode, probe, CodecError, EncodeOptions};
 use pixform::plan::{plan, PlanError, SourceFacts};
 use pixform::{transform, Error, ImageFormat, LimitKind, Limits, TransformOptions, TransformSpec};
@@ -1487,4 +1488,267 @@ fn header_limits_name_the_first_limit_exceeded() {
         // becomes unreachable.
         assert!(n >= 25, "{name} reached {n} times of 3000: {reached:?}");
     }
+}
+
+// --- SVG ------------------------------------------------------------------------------------
+
+/// Runs one SVG case under [`bounded`] and checks it took well under a second.
+fn svg_case(name: &str, svg: &str, query: &str, bound: u64) -> Result<(u32, u32), Error> {
+    let started = std::time::Instant::now();
+    let outcome = bounded(name, svg.as_bytes(), query, &tight(), bound);
+    let took = started.elapsed();
+    assert!(took.as_millis() < 500, "{name}: took {took:?}");
+    outcome
+}
+
+/// The decoded RGBA pixels of an SVG rendered through `transform` with `query`.
+fn svg_pixels(svg: &str, query: &str) -> image::RgbaImage {
+    // Under the lock, so this allocation does not count in another case's peak.
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let out = transform(
+        svg.as_bytes(),
+        &TransformSpec::from_query(query).expect("query"),
+        &TransformOptions::new(tight(), Vec::new()),
+    )
+    .expect("render");
+    support::decode_rgba(&out.bytes)
+}
+
+fn svg_codec_error(e: &Error) -> &CodecError {
+    match e {
+        Error::Codec(c) => c,
+        other => panic!("expected a codec error, got {other:?}"),
+    }
+}
+
+#[test]
+fn svg_entity_bombs_fail_from_the_declarations() {
+    let mut laughs =
+        String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n<!ENTITY l0 \"lol\">\n");
+    for i in 1..10 {
+        let refs = format!("&l{};", i - 1).repeat(10);
+        laughs.push_str(&format!("<!ENTITY l{i} \"{refs}\">\n"));
+    }
+    laughs.push_str("]>\n<svg width=\"10\" height=\"10\"><text>&l9;</text></svg>");
+    let e = svg_case("billion laughs", &laughs, "w=10", HEADER_BOUND).expect_err("billion laughs");
+    assert_eq!(
+        svg_codec_error(&e),
+        &CodecError::Unsupported {
+            format: ImageFormat::Svg,
+            feature: "entity \"l1\" holds markup or refers to other entities".to_owned()
+        }
+    );
+    assert_eq!(e.http_status(), 415);
+    // Flat entities are fine in number, but not a 2000-byte one referenced 5000 times (10 MB
+    // once expanded, over the 8 MiB input limit).
+    let wide = format!(
+        "<!DOCTYPE svg [<!ENTITY w \"{}\">]><svg width=\"10\" height=\"10\"><desc>{}</desc></svg>",
+        "x".repeat(2000),
+        "&w;".repeat(5000)
+    );
+    let e = svg_case("wide entity", &wide, "w=10", HEADER_BOUND).expect_err("wide entity");
+    assert_hit(
+        "wide entity",
+        &e,
+        ImageFormat::Svg,
+        ("max_input_bytes", 5000 * 2000, 8 << 20),
+    );
+    let external = "<!DOCTYPE svg [<!ENTITY x SYSTEM \"file:///etc/hostname\">]>\
+                    <svg width=\"10\" height=\"10\"><text>&x;</text></svg>";
+    let e = svg_case("external entity", external, "w=10", HEADER_BOUND).expect_err("external");
+    assert!(
+        matches!(svg_codec_error(&e), CodecError::Unsupported { feature, .. } if feature.starts_with("external entity \"x\"")),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn svg_nesting_and_use_expansion_hit_their_limits() {
+    let deep = format!(
+        "<svg width=\"10\" height=\"10\">{}<rect width=\"1\" height=\"1\"/>{}</svg>",
+        "<g>".repeat(10_000),
+        "</g>".repeat(10_000)
+    );
+    let e = svg_case("deep nesting", &deep, "w=10", 8 << 20).expect_err("deep");
+    // The root is level 1: the 256th <g> is level 257.
+    assert_hit(
+        "deep nesting",
+        &e,
+        ImageFormat::Svg,
+        ("max_svg_depth", 257, 256),
+    );
+
+    // Each level uses the previous one twice: 2^30 rectangles once expanded.
+    let mut chain = String::from(
+        "<svg width=\"10\" height=\"10\"><defs><rect id=\"u0\" width=\"1\" height=\"1\"/>",
+    );
+    for i in 1..=30 {
+        chain.push_str(&format!(
+            "<g id=\"u{i}\"><use href=\"#u{p}\"/><use href=\"#u{p}\"/></g>",
+            p = i - 1
+        ));
+    }
+    chain.push_str("</defs><use href=\"#u30\"/></svg>");
+    let e = svg_case("use chain", &chain, "w=10", 4 << 20).expect_err("use chain");
+    let CodecError::LimitExceeded {
+        limit, value, max, ..
+    } = svg_codec_error(&e)
+    else {
+        panic!("use chain: {e:?}");
+    };
+    assert_eq!((limit_name(limit), *max), ("max_svg_nodes", 100_000));
+    assert!(*value > 100_000, "{value}");
+    // A chain of `use` 300 deep is deeper than the nesting limit once expanded.
+    let mut links =
+        String::from("<svg width=\"10\" height=\"10\"><rect id=\"v0\" width=\"1\" height=\"1\"/>");
+    for i in 1..300 {
+        links.push_str(&format!("<use id=\"v{i}\" href=\"#v{}\"/>", i - 1));
+    }
+    links.push_str("</svg>");
+    let e = svg_case("use links", &links, "w=10", 4 << 20).expect_err("use links");
+    assert!(
+        matches!(
+            svg_codec_error(&e),
+            CodecError::LimitExceeded {
+                limit: LimitKind::MaxSvgDepth,
+                max: 256,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn svg_huge_blur_regions_are_bounded_by_the_output_limit() {
+    // resvg#814: an objectBoundingBox filter region hundreds of times the shape, with a blur
+    // of 1e9. resvg clips the region to 5× the canvas per side; the offscreen buffers alive
+    // at once must fit `max_output_pixels` (1 MP here).
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\">\
+               <filter id=\"f\" x=\"-300\" y=\"-300\" width=\"600\" height=\"600\">\
+               <feGaussianBlur stdDeviation=\"1e9\"/></filter>\
+               <rect x=\"40\" y=\"40\" width=\"20\" height=\"20\" fill=\"#00f\" filter=\"url(#f)\"/></svg>";
+    // 40×40 output: a 200×200 region; layer, source copy and four buffers for the blur =
+    // 240 000 pixels, within the limit: rendered, the heap staying under those pixels in
+    // RGBA plus 1 MiB for the XML, the usvg tree and the encoder.
+    let bound = 4 * 240_000 + (1 << 20);
+    assert_eq!(
+        svg_case("huge blur", svg, "w=40", bound).ok(),
+        Some((40, 40))
+    );
+    // 100×100: a 500×500 region, 1.5 MP of buffers: refused before rendering.
+    let e = svg_case("huge blur, larger output", svg, "w=100", 2 << 20).expect_err("larger");
+    assert_hit(
+        "huge blur, larger output",
+        &e,
+        ImageFormat::Svg,
+        ("max_output_pixels", 6 * 500 * 500, 1024 * 1024),
+    );
+    // A pattern tile scaled to a huge device size is refused the same way.
+    let pattern = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\">\
+                   <pattern id=\"p\" width=\"100000\" height=\"100000\" patternUnits=\"userSpaceOnUse\">\
+                   <rect width=\"10\" height=\"10\" fill=\"red\"/></pattern>\
+                   <rect width=\"100\" height=\"100\" fill=\"url(#p)\"/></svg>";
+    let e = svg_case("huge pattern tile", pattern, "w=100", 4 << 20).expect_err("pattern");
+    assert_hit(
+        "huge pattern tile",
+        &e,
+        ImageFormat::Svg,
+        ("max_output_pixels", 100_000 * 100_000, 1024 * 1024),
+    );
+}
+
+#[test]
+fn svg_is_rendered_at_the_output_size() {
+    // 2000×2000 declared (a 16 MB raster at full size); w=100 allocates about the output.
+    let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"2000\" height=\"2000\">\
+               <rect width=\"1000\" height=\"2000\" fill=\"#0a0\"/></svg>";
+    let bound = 4 * 4 * 100 * 100 + (2 << 20);
+    assert_eq!(
+        svg_case("large drawing, small output", svg, "w=100", bound).ok(),
+        Some((100, 100))
+    );
+    let img = svg_pixels(svg, "w=100");
+    // The left half is green to its last column, the right half empty from its first.
+    assert_eq!(img.get_pixel(49, 50).0, [0, 0xaa, 0, 255]);
+    assert_eq!(img.get_pixel(50, 50).0[3], 0);
+}
+
+#[test]
+fn svg_external_references_are_never_loaded() {
+    // A red PNG on disk and a listener on a local port: neither may be read.
+    let dir = std::env::temp_dir().join(format!("pixform-svg-href-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let red = dir.join("red.png");
+    let mut png_bytes = Vec::new();
+    image::RgbaImage::from_pixel(8, 8, image::Rgba([255, 0, 0, 255]))
+        .write_to(
+            &mut std::io::Cursor::new(&mut png_bytes),
+            image::ImageFormat::Png,
+        )
+        .expect("png");
+    std::fs::write(&red, &png_bytes).expect("write png");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listener");
+    listener.set_nonblocking(true).expect("nonblocking");
+    let port = listener.local_addr().expect("addr").port();
+
+    let path = red.display().to_string();
+    let hrefs = [
+        path.clone(),
+        format!("file://{path}"),
+        "red.png".to_owned(),
+        format!("http://127.0.0.1:{port}/red.png"),
+    ];
+    for href in &hrefs {
+        let svg = format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" xmlns:xlink=\"http://www.w3.org/1999/xlink\" \
+             width=\"16\" height=\"16\"><image width=\"16\" height=\"16\" xlink:href=\"{href}\"/>\
+             <image width=\"16\" height=\"16\" href=\"{href}\"/>\
+             <use href=\"{href}#x\"/></svg>"
+        );
+        assert_eq!(
+            svg_case(href, &svg, "w=16", 4 << 20).ok(),
+            Some((16, 16)),
+            "{href}"
+        );
+        let img = svg_pixels(&svg, "w=16");
+        assert!(
+            img.pixels().all(|p| p[3] == 0),
+            "{href}: something was drawn"
+        );
+    }
+    assert!(
+        matches!(listener.accept(), Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "the SVG renderer connected to the listener"
+    );
+    // The same PNG as a data: URI is drawn.
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&png_bytes);
+    let inline = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\">\
+         <image width=\"16\" height=\"16\" href=\"data:image/png;base64,{b64}\"/></svg>"
+    );
+    assert!(svg_pixels(&inline, "w=16")
+        .pixels()
+        .all(|p| p.0 == [255, 0, 0, 255]));
+    std::fs::remove_dir_all(&dir).expect("clean up");
+}
+
+#[test]
+fn svg_data_images_pass_pixforms_own_limits() {
+    // A data: PNG declaring 20000×20000 over a small zlib bomb: refused by the probe, so the
+    // image is not drawn and nothing of its size is allocated.
+    let bomb = png(20_000, 20_000, 8, 0, &[], &zeros_zlib(64, 20_001));
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\">\
+         <image width=\"16\" height=\"16\" href=\"data:image/png;base64,{}\"/></svg>",
+        base64::engine::general_purpose::STANDARD.encode(&bomb)
+    );
+    assert_eq!(
+        svg_case("data png bomb", &svg, "w=16", 4 << 20).ok(),
+        Some((16, 16))
+    );
+    assert!(svg_pixels(&svg, "w=16").pixels().all(|p| p[3] == 0));
+    // Compressed SVG is not read.
+    let e = rejected("svgz", b"\x1f\x8b\x08\0\0\0\0\0", "w=16", &tight());
+    assert_eq!(e.http_status(), 415, "{e:?}");
 }

@@ -97,6 +97,36 @@ fn tiff_upload_is_an_image_served_as_jpeg_or_png() {
 }
 
 #[test]
+fn svg_upload_is_an_image_served_as_it_is_or_as_png() {
+    let server = Server::start();
+    let p = server.project.clone();
+    let svg = fixture("svg/shapes.svg");
+    let doc = server.upload_ok("images", &svg, "");
+    let sha1 = doc["sha1hash"].as_str().expect("sha1hash").to_owned();
+    assert_eq!(doc["_id"], format!("image-{sha1}-120x80-svg"));
+    assert_eq!(doc["_type"], "sanity.imageAsset");
+    assert_eq!(
+        (doc["extension"].as_str(), doc["mimeType"].as_str()),
+        (Some("svg"), Some("image/svg+xml"))
+    );
+    assert_eq!(doc["metadata"]["hasAlpha"], true);
+    let path = format!("/images/{p}/production/{sha1}-120x80.svg");
+    // No parameters, or only `auto=format`: the SVG bytes.
+    for query in ["", "?auto=format"] {
+        let original = server.get(&format!("{path}{query}"), &[("Accept", "image/webp")]);
+        assert_eq!(original.status, 200, "{query}: {}", original.text());
+        assert_eq!(original.header("content-type"), "image/svg+xml", "{query}");
+        assert_eq!(original.body, svg, "{query}");
+    }
+    // Resized: a PNG of the planned size.
+    let resized = server.get(&format!("{path}?w=60"), &[]);
+    assert_eq!(resized.status, 200, "{}", resized.text());
+    assert_eq!(resized.header("content-type"), "image/png");
+    let png = image::load_from_memory(&resized.body).expect("png");
+    assert_eq!((png.width(), png.height()), (60, 40));
+}
+
+#[test]
 fn default_meta_is_palette_lqip_blurhash_and_none_gives_none() {
     let server = Server::start();
     let jpg = fixture("progressive-96x64.jpg");

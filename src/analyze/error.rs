@@ -114,7 +114,7 @@ impl fmt::Display for AnalyzeError {
             AnalyzeError::NotAnImage => {
                 write!(
                     f,
-                    "source: expected an image (jpg, png, webp, gif, tiff), got another file type"
+                    "source: expected an image (jpg, png, webp, gif, tiff, svg), got another file type"
                 )
             }
             AnalyzeError::Internal { step, message } => write!(f, "{step}: {message}"),

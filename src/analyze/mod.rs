@@ -44,7 +44,7 @@ pub const PREVIEW_SIDE: u32 = 256;
 
 /// Analyses uploaded bytes as the Sanity Assets API does.
 ///
-/// An image (JPEG, PNG, WebP, GIF, TIFF; recognised by its magic bytes, not its name) gives a
+/// An image (JPEG, PNG, WebP, GIF, TIFF, SVG; recognised by its magic bytes, not its name) gives a
 /// `sanity.imageAsset` whose ID, path and dimensions use the EXIF-oriented size; anything else
 /// gives a `sanity.fileAsset`. A file's `mimeType` comes from its bytes: the name's extension
 /// is its `extension`, and gives the type only when pixform knows no signature for that type

@@ -110,7 +110,7 @@ impl fmt::Display for CodecError {
         match self {
             CodecError::UnknownFormat { leading_bytes } => write!(
                 f,
-                "input: expected a JPEG, PNG, WebP, GIF or TIFF file, got bytes starting {leading_bytes}"
+                "input: expected a JPEG, PNG, WebP, GIF, TIFF or SVG file, got bytes starting {leading_bytes}"
             ),
             CodecError::Unsupported { format, feature } => {
                 write!(f, "{format}: unsupported {feature}")

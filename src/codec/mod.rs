@@ -8,7 +8,8 @@
 //!   without the Adobe APP14 segment), PNG (1–16 bit, palette, tRNS, grey+alpha, interlaced),
 //!   WebP (lossy, lossless, alpha; first frame), GIF (first frame on its logical screen) and
 //!   TIFF (first page; 8/16-bit grey, grey+alpha, RGB, RGBA, CMYK, 8-bit palette; uncompressed,
-//!   LZW, Deflate, PackBits) to `Rgb8`/`Rgba8` in the *stored* orientation. JPEGs can be downscaled in the DCT domain
+//!   LZW, Deflate, PackBits) to `Rgb8`/`Rgba8` in the *stored* orientation; SVG is rendered
+//!   at its intrinsic size there, and by [`render_vector`] at any size and window. JPEGs can be downscaled in the DCT domain
 //!   ([`DecodeOptions::scale_denom`], sizes from [`scaled_size`]). Embedded ICC profiles are
 //!   converted to sRGB with moxcms unless asked to keep them.
 //!   The decoded image carries its EXIF (for TIFF: Orientation tag)
@@ -17,7 +18,7 @@
 //!   the path ([`decode_path`]): DC-only for a progressive JPEG at 1/8, DCT-scaled for other
 //!   JPEGs, full size for everything else.
 //! * [`encode`] writes JPEG, PNG, WebP, GIF or AVIF, with no metadata but an optional ICC
-//!   profile; TIFF is never written.
+//!   profile; TIFF and SVG are never written.
 //!
 //! With the `turbojpeg` feature, JPEG decoding (grey and colour, every DCT scale) and JPEG
 //! encoding go through libjpeg-turbo 3 instead of the pure-Rust codecs: same sizes, same

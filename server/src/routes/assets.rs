@@ -196,7 +196,7 @@ pub(crate) async fn store(
     if endpoint == Endpoint::Images && matches!(analysed.document, AssetDocument::File(_)) {
         return Err(ApiError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Not an image: the images endpoint takes JPEG, PNG, WebP, GIF or TIFF bytes; \
+            "Not an image: the images endpoint takes JPEG, PNG, WebP, GIF, TIFF or SVG bytes; \
              send other files to /assets/files",
         ));
     }

@@ -196,12 +196,13 @@ impl Budget {
         let mut live = live;
         if group.should_isolate() {
             let layer = self.clipped_area(group.layer_bounding_box().to_rect().transform(ts));
-            // The layer, a clip or mask buffer of its size, and one buffer per filter
-            // primitive result plus the filter's source copy.
+            // The layer; a clip or mask buffer of its size; for filters, a copy of the
+            // source and four buffers per primitive (its result, the copy of its input it
+            // works on, and a blur's work buffer of 8 bytes per pixel).
             let primitives: u64 = group
                 .filters()
                 .iter()
-                .map(|f| f.primitives().len() as u64 + 1)
+                .map(|f| 1 + 4 * f.primitives().len() as u64)
                 .sum();
             let masks = u64::from(group.clip_path().is_some()) + u64::from(group.mask().is_some());
             let cost = layer.saturating_mul(1 + primitives + masks);

@@ -510,6 +510,11 @@ mod tests {
                 (10, 20),
             ),
             (r#"<svg width="1e2" height="5E1"/>"#, (100, 50)),
+            // An empty viewBox is ignored, as usvg ignores it.
+            (
+                r#"<svg width="10" height="10" viewBox="0 0 0 10"/>"#,
+                (10, 10),
+            ),
         ];
         for (svg, want) in cases {
             assert_eq!(size_of(svg).ok(), Some(want), "{svg}");
@@ -518,7 +523,7 @@ mod tests {
             r#"<svg/>"#,
             r#"<svg width="100%" height="100"/>"#,
             r#"<svg width="0" height="10"/>"#,
-            r#"<svg width="10" height="10" viewBox="0 0 0 10" />"#,
+            r#"<svg width="10" height="0" viewBox="0 0 0 10" />"#,
         ] {
             assert!(
                 matches!(size_of(svg), Err(CodecError::Corrupt { .. })),
