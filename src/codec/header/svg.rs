@@ -543,8 +543,10 @@ mod tests {
 
     #[test]
     fn use_expansion_counts() {
-        let mut limits = Limits::default();
-        limits.max_svg_nodes = 60;
+        let mut limits = Limits {
+            max_svg_nodes: 60,
+            ..Limits::default()
+        };
         // 10 rects, used 5 times: 1 + (1 + 10 × 1) + 5 × (1 + 11) > 60 with the text nodes.
         let g: String = (0..10).map(|_| "<rect/>").collect();
         let uses: String = (0..5).map(|_| r##"<use href="#g"/>"##).collect();
