@@ -167,7 +167,8 @@ fn case(
     }
 }
 
-const NOT_AN_IMAGE: &str = "Not an image: the images endpoint takes JPEG, PNG, WebP, GIF, TIFF or SVG";
+const NOT_AN_IMAGE: &str =
+    "Not an image: the images endpoint takes JPEG, PNG, WebP, GIF, TIFF or SVG";
 const EMPTY: &str = "Empty upload: the request body has no bytes";
 
 #[rustfmt::skip]
