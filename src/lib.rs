@@ -46,8 +46,9 @@
 //!   are the renderer's transform), PNG without `fm`; with no parameter but `dl`, `dlRaw` or
 //!   `auto` its bytes are served as they are (`image/svg+xml`). Text is not drawn (the build
 //!   loads no fonts); only `data:` raster images are drawn, no file or URL is ever read. The
-//!   limits: [`Limits::max_svg_nodes`] (with `use` expanded), [`Limits::max_svg_depth`], and
-//!   every offscreen buffer of a render within [`Limits::max_output_pixels`].
+//!   limits: [`Limits::max_svg_nodes`] (with `use` expanded), [`Limits::max_svg_depth`],
+//!   every offscreen buffer of a render within [`Limits::max_output_pixels`], and all pixels
+//!   painted and buffered within [`Limits::max_svg_render_pixels`].
 //!
 //! Formats (the README's "Formats" table has the details): JPEG, PNG, WebP and GIF in and out,
 //! AVIF out (feature `avif`), TIFF and SVG in (always built, pure Rust).

@@ -43,6 +43,12 @@ pub struct Limits {
     /// Deepest element nesting of an SVG source (`use` references included); never more than
     /// 1024 whatever this says, as usvg and resvg walk the tree recursively. Default: 256.
     pub max_svg_depth: u32,
+    /// Most pixels one SVG render may paint and buffer: the sum of every path's bounding box
+    /// on the output canvas and every offscreen buffer (filters, masks, clip paths, group
+    /// opacity, pattern tiles), measured on the usvg tree before rendering. It bounds the
+    /// rendering time as [`Limits::max_output_pixels`] bounds its memory. Default:
+    /// 1 073 741 824 (16 × 8192²).
+    pub max_svg_render_pixels: u64,
 }
 
 /// The default value of [`Limits::max_source_pixels`]: 16 383 × 16 383, as sharp.
@@ -64,6 +70,7 @@ impl Default for Limits {
             max_metadata_bytes: 4 * 1024 * 1024,
             max_svg_nodes: 100_000,
             max_svg_depth: 256,
+            max_svg_render_pixels: 1 << 30,
         }
     }
 }
@@ -86,6 +93,7 @@ impl Limits {
             max_metadata_bytes: usize::MAX,
             max_svg_nodes: u64::MAX,
             max_svg_depth: u32::MAX,
+            max_svg_render_pixels: u64::MAX,
         }
     }
 }
@@ -121,6 +129,8 @@ pub enum LimitKind {
     MaxSvgNodes,
     /// [`Limits::max_svg_depth`].
     MaxSvgDepth,
+    /// [`Limits::max_svg_render_pixels`].
+    MaxSvgRenderPixels,
 }
 
 impl LimitKind {
@@ -140,6 +150,7 @@ impl LimitKind {
             LimitKind::MaxMetadataBytes => "max_metadata_bytes",
             LimitKind::MaxSvgNodes => "max_svg_nodes",
             LimitKind::MaxSvgDepth => "max_svg_depth",
+            LimitKind::MaxSvgRenderPixels => "max_svg_render_pixels",
         }
     }
 }

@@ -1659,6 +1659,29 @@ fn svg_huge_blur_regions_are_bounded_by_the_output_limit() {
 }
 
 #[test]
+fn svg_painting_work_is_bounded() {
+    // 5000 rectangles each covering the canvas: 5 G pixels painted at 1000×1000, refused
+    // from the tree before any is painted, at the 1074th (1 G pixels is the default). The
+    // XML and the usvg tree of 5000 elements take about 4.6 MB.
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"100\" height=\"100\">{}</svg>",
+        "<rect width=\"100\" height=\"100\" fill=\"#123\"/>".repeat(5000)
+    );
+    let e = svg_case("overdraw", &svg, "w=1000", 8 << 20).expect_err("overdraw");
+    assert_hit(
+        "overdraw",
+        &e,
+        ImageFormat::Svg,
+        ("max_svg_render_pixels", 1074 * 1_000_000, 1 << 30),
+    );
+    // At 100×100 the same file paints 50 M pixels: rendered.
+    assert_eq!(
+        svg_case("overdraw, small", &svg, "w=100", 8 << 20).ok(),
+        Some((100, 100))
+    );
+}
+
+#[test]
 fn svg_is_rendered_at_the_output_size() {
     // 2000×2000 declared (a 16 MB raster at full size); w=100 allocates about the output.
     let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"2000\" height=\"2000\">\

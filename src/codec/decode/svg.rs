@@ -13,8 +13,10 @@
 //! (isolated groups for filters, masks, clip paths, opacity and blending; filter primitives'
 //! intermediate results; pattern tiles) is measured in device pixels, clipped as resvg clips
 //! it, and the buffers alive at once along any nesting path may not exceed
-//! [`Limits::max_output_pixels`]. The walk visits pattern contents once per use, so it also
-//! counts nodes against [`Limits::max_svg_nodes`].
+//! [`Limits::max_output_pixels`]. Every buffer, and every path's device bounding box within
+//! the canvas, adds to the pixels of the render, which may not exceed
+//! [`Limits::max_svg_render_pixels`]: that bounds the rendering time. The walk visits pattern
+//! contents once per use, so it also counts nodes against [`Limits::max_svg_nodes`].
 
 use std::sync::Arc;
 
@@ -85,6 +87,8 @@ pub(crate) fn render(
         max_pixels: limits.max_output_pixels,
         max_nodes: limits.max_svg_nodes,
         nodes: 0,
+        max_painted: limits.max_svg_render_pixels,
+        painted: 0,
     };
     budget.group(tree.root(), transform, 0)?;
 
@@ -146,16 +150,20 @@ struct Budget {
     max_pixels: u64,
     max_nodes: u64,
     nodes: u64,
+    max_painted: u64,
+    painted: u64,
 }
 
 impl Budget {
-    /// resvg clips every layer to 5× the canvas on each axis, centred on it.
-    fn clipped_area(&self, rect: Option<tiny_skia::Rect>) -> u64 {
+    /// The area of `rect` within the canvas widened by `margin` canvas sides on every edge:
+    /// resvg clips every layer with a margin of 2 (5× the canvas on each axis, centred on
+    /// it); paint outside the canvas (margin 0) costs nothing.
+    fn clipped_area(&self, rect: Option<tiny_skia::Rect>, margin: f64) -> u64 {
         let Some(r) = rect else { return 0 };
         let (w, h) = (f64::from(self.canvas.0), f64::from(self.canvas.1));
         let clip = |lo: f32, hi: f32, side: f64| {
-            let lo = f64::from(lo).floor().max(-2.0 * side);
-            let hi = f64::from(hi).ceil().min(3.0 * side);
+            let lo = f64::from(lo).floor().max(-margin * side);
+            let hi = f64::from(hi).ceil().min((1.0 + margin) * side);
             (hi - lo).max(0.0)
         };
         let area = clip(r.left(), r.right(), w) * clip(r.top(), r.bottom(), h);
@@ -173,6 +181,20 @@ impl Budget {
             value,
             max: self.max_pixels,
         }
+    }
+
+    /// Counts pixels painted or buffered against [`Limits::max_svg_render_pixels`].
+    fn work(&mut self, pixels: u64) -> Result<(), CodecError> {
+        self.painted = self.painted.saturating_add(pixels);
+        if self.painted > self.max_painted {
+            return Err(CodecError::LimitExceeded {
+                format: FORMAT,
+                limit: LimitKind::MaxSvgRenderPixels,
+                value: self.painted,
+                max: self.max_painted,
+            });
+        }
+        Ok(())
     }
 
     fn visit(&mut self) -> Result<(), CodecError> {
@@ -195,7 +217,7 @@ impl Budget {
         let ts = ts.pre_concat(group.transform());
         let mut live = live;
         if group.should_isolate() {
-            let layer = self.clipped_area(group.layer_bounding_box().to_rect().transform(ts));
+            let layer = self.clipped_area(group.layer_bounding_box().to_rect().transform(ts), 2.0);
             // The layer; a clip or mask buffer of its size; for filters, a copy of the
             // source and four buffers per primitive (its result, the copy of its input it
             // works on, and a blur's work buffer of 8 bytes per pixel).
@@ -210,6 +232,7 @@ impl Budget {
             if live > self.max_pixels {
                 return Err(self.over(live));
             }
+            self.work(cost)?;
             if let Some(clip) = group.clip_path() {
                 self.group(clip.root(), ts.pre_concat(clip.transform()), live)?;
             }
@@ -224,6 +247,7 @@ impl Budget {
                 usvg::Node::Group(g) => self.group(g, ts, live)?,
                 usvg::Node::Path(p) => {
                     self.visit()?;
+                    self.work(self.clipped_area(p.stroke_bounding_box().transform(ts), 0.0))?;
                     let paints = p
                         .fill()
                         .map(|f| f.paint())
@@ -262,6 +286,7 @@ impl Budget {
         if live > self.max_pixels {
             return Err(self.over(live));
         }
+        self.work(area)?;
         self.group(pattern.root(), Transform::from_scale(sx, sy), live)
     }
 }
