@@ -1771,6 +1771,38 @@ fn svg_data_images_pass_pixforms_own_limits() {
         Some((16, 16))
     );
     assert!(svg_pixels(&svg, "w=16").pixels().all(|p| p[3] == 0));
+    // One 1000×1000 data: PNG (1 KB of zlib) drawn 2000 times: each use decodes it again,
+    // 2 G pixels of work at a 16×16 output, refused from the tree (1 G pixels by default).
+    let flat = png(1000, 1000, 8, 0, &[], &zeros_zlib(1000, 1001));
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&flat);
+    let reuse = |times: usize| {
+        format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\"><defs>\
+             <image id=\"i\" width=\"16\" height=\"16\" href=\"data:image/png;base64,{b64}\"/>\
+             </defs>{}</svg>",
+            "<use href=\"#i\"/>".repeat(times)
+        )
+    };
+    let e = svg_case("image reuse", &reuse(2000), "w=16", 8 << 20).expect_err("image reuse");
+    assert_hit(
+        "image reuse",
+        &e,
+        ImageFormat::Svg,
+        // Each use: the 1 M pixels decoded and 16×16 drawn.
+        ("max_svg_render_pixels", 1074 * 1_000_256, 1 << 30),
+    );
+    // The same reference copied by usvg for every use: 10 000 uses of a 1.4 KB URL (a
+    // 170 KB file) exceed the 8 MiB input limit once expanded, refused by the probe.
+    let href = 22 + b64.len() as u64;
+    let e = svg_case("image bytes", &reuse(10_000), "w=16", 4 << 20).expect_err("image bytes");
+    let CodecError::LimitExceeded {
+        limit, value, max, ..
+    } = svg_codec_error(&e)
+    else {
+        panic!("image bytes: {e:?}");
+    };
+    assert_eq!((limit_name(limit), *max), ("max_input_bytes", 8 << 20));
+    assert_eq!(*value % href, 0, "{value} is not a multiple of {href}");
     // Compressed SVG is not read.
     let e = rejected("svgz", b"\x1f\x8b\x08\0\0\0\0\0", "w=16", &tight());
     assert_eq!(e.http_status(), 415, "{e:?}");

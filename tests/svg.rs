@@ -150,6 +150,10 @@ fn output_sizes_are_exact() {
         ("dpr=2&w=50", (100, 67)),
         ("fm=webp&w=24", (24, 16)),
         ("fm=jpg", (120, 80)),
+        ("w=40&h=40&fit=crop&crop=entropy", (40, 40)),
+        ("rect=10,10,50,30&or=270&flip=h&w=60", (60, 100)),
+        // The box less 2·pad for the image (40×27), then the padding around it.
+        ("w=50&pad=5&bg=0f0", (50, 37)),
     ];
     for (query, want) in cases {
         let out = run(&bytes, query);

@@ -11,7 +11,8 @@
 //!
 //! Before rendering, the usvg tree is walked: every offscreen buffer resvg will allocate
 //! (isolated groups for filters, masks, clip paths, opacity and blending; filter primitives'
-//! intermediate results; pattern tiles) is measured in device pixels, clipped as resvg clips
+//! intermediate results; pattern tiles; each embedded image, decoded every time it is drawn)
+//! is measured in device pixels, clipped as resvg clips
 //! it, and the buffers alive at once along any nesting path may not exceed
 //! [`Limits::max_output_pixels`]. Every buffer, and every path's device bounding box within
 //! the canvas, adds to the pixels of the render, which may not exceed
@@ -259,7 +260,25 @@ impl Budget {
                         }
                     }
                 }
-                usvg::Node::Image(_) | usvg::Node::Text(_) => self.visit()?,
+                usvg::Node::Image(image) => {
+                    self.visit()?;
+                    // resvg decodes an embedded image each time it draws it, at its own
+                    // size, next to the buffers alive at that point.
+                    let size = image.size();
+                    let pixels = f64::from(size.width()).ceil() * f64::from(size.height()).ceil();
+                    let decoded = if pixels < u64::MAX as f64 {
+                        pixels as u64
+                    } else {
+                        u64::MAX
+                    };
+                    let alive = live.saturating_add(decoded);
+                    if alive > self.max_pixels {
+                        return Err(self.over(alive));
+                    }
+                    let drawn = self.clipped_area(image.bounding_box().transform(ts), 0.0);
+                    self.work(decoded.saturating_add(drawn))?;
+                }
+                usvg::Node::Text(_) => self.visit()?,
             }
         }
         Ok(())

@@ -12,6 +12,8 @@
 //!   before any expansion;
 //! * [`Limits::max_svg_nodes`]: XML nodes, parsed (roxmltree's `nodes_limit`) and then again
 //!   with every `use` reference expanded (a `use` of a group of 1000 nodes counts 1000 more);
+//! * [`Limits::max_input_bytes`]: the `<image>` references with `use` expanded (usvg decodes
+//!   a `data:` URL again for every instance, so a large one used many times would multiply);
 //! * [`Limits::max_svg_depth`]: element nesting, `use` references included, and never more
 //!   than [`MAX_DEPTH`] whatever the limits say (usvg converts recursively).
 
@@ -246,39 +248,63 @@ fn check_structure(doc: &roxmltree::Document<'_>, limits: &Limits) -> Result<(),
         memo: HashMap::new(),
         max_nodes: limits.max_svg_nodes,
         max_depth,
+        max_bytes: limits.max_input_bytes,
     };
-    let (nodes, depth) = walk.size(doc.root_element(), 1)?;
-    if depth > max_depth {
-        return Err(depth_error(u64::from(depth)));
+    let extent = walk.size(doc.root_element(), 1)?;
+    if extent.depth > max_depth {
+        return Err(depth_error(u64::from(extent.depth)));
     }
-    if nodes > limits.max_svg_nodes {
-        return Err(CodecError::LimitExceeded {
-            format: FORMAT,
-            limit: LimitKind::MaxSvgNodes,
-            value: nodes,
-            max: limits.max_svg_nodes,
-        });
-    }
-    Ok(())
+    walk.check(extent)
 }
 
-/// Memoised node count and depth of each subtree with its `use` references expanded.
+/// What a subtree becomes once its `use` references are expanded.
+#[derive(Debug, Clone, Copy, Default)]
+struct Extent {
+    /// XML nodes.
+    nodes: u64,
+    /// Element nesting below and including the subtree's root.
+    depth: u32,
+    /// Bytes of `<image>` references: usvg decodes a `data:` URL again for every instance.
+    bytes: u64,
+}
+
+/// Memoised [`Extent`] of each subtree.
 struct Expansion<'a, 'input> {
     ids: HashMap<&'a str, roxmltree::Node<'a, 'input>>,
     /// `None` while a subtree is being measured: a reference back to it is a cycle, which usvg
     /// drops, so it counts nothing.
-    memo: HashMap<roxmltree::NodeId, Option<(u64, u32)>>,
+    memo: HashMap<roxmltree::NodeId, Option<Extent>>,
     max_nodes: u64,
     max_depth: u32,
+    max_bytes: u64,
 }
 
 impl<'a, 'input> Expansion<'a, 'input> {
-    /// Nodes and depth below and including `node`, reached at nesting `level`.
+    /// The node and image-byte limits.
+    fn check(&self, extent: Extent) -> Result<(), CodecError> {
+        let over = |limit, value, max| {
+            Err(CodecError::LimitExceeded {
+                format: FORMAT,
+                limit,
+                value,
+                max,
+            })
+        };
+        if extent.nodes > self.max_nodes {
+            return over(LimitKind::MaxSvgNodes, extent.nodes, self.max_nodes);
+        }
+        if extent.bytes > self.max_bytes {
+            return over(LimitKind::MaxInputBytes, extent.bytes, self.max_bytes);
+        }
+        Ok(())
+    }
+
+    /// The extent of `node`'s subtree, reached at nesting `level`.
     fn size(
         &mut self,
         node: roxmltree::Node<'a, 'input>,
         level: u32,
-    ) -> Result<(u64, u32), CodecError> {
+    ) -> Result<Extent, CodecError> {
         if level > self.max_depth {
             return Err(CodecError::LimitExceeded {
                 format: FORMAT,
@@ -289,37 +315,45 @@ impl<'a, 'input> Expansion<'a, 'input> {
         }
         match self.memo.get(&node.id()) {
             Some(Some(known)) => return Ok(*known),
-            Some(None) => return Ok((0, 0)),
+            Some(None) => return Ok(Extent::default()),
             None => {}
         }
         self.memo.insert(node.id(), None);
-        let mut nodes = 1u64;
-        let mut depth = 0u32;
-        let target = if node.tag_name().name() == "use" {
+        let name = node.tag_name().name();
+        let mut total = Extent {
+            nodes: 1,
+            depth: 0,
+            bytes: if name == "image" {
+                node.attributes()
+                    .filter(|a| a.name() == "href")
+                    .map(|a| a.value().len() as u64)
+                    .sum()
+            } else {
+                0
+            },
+        };
+        let target = if name == "use" {
             local_href(node).and_then(|id| self.ids.get(id).copied())
         } else {
             None
         };
         for child in node.children().chain(target) {
-            let (n, d) = if child.is_element() {
+            let e = if child.is_element() {
                 self.size(child, level + 1)?
             } else {
-                (1, 0)
+                Extent {
+                    nodes: 1,
+                    ..Extent::default()
+                }
             };
-            nodes = nodes.saturating_add(n);
-            depth = depth.max(d);
-            if nodes > self.max_nodes {
-                return Err(CodecError::LimitExceeded {
-                    format: FORMAT,
-                    limit: LimitKind::MaxSvgNodes,
-                    value: nodes,
-                    max: self.max_nodes,
-                });
-            }
+            total.nodes = total.nodes.saturating_add(e.nodes);
+            total.depth = total.depth.max(e.depth);
+            total.bytes = total.bytes.saturating_add(e.bytes);
+            self.check(total)?;
         }
-        let known = (nodes, depth + 1);
-        self.memo.insert(node.id(), Some(known));
-        Ok(known)
+        total.depth += 1;
+        self.memo.insert(node.id(), Some(total));
+        Ok(total)
     }
 }
 
