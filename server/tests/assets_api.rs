@@ -117,11 +117,17 @@ fn svg_upload_is_an_image_served_as_it_is_or_as_png() {
         assert_eq!(original.status, 200, "{query}: {}", original.text());
         assert_eq!(original.header("content-type"), "image/svg+xml", "{query}");
         assert_eq!(original.body, svg, "{query}");
+        assert_eq!(
+            original.header("content-security-policy"),
+            "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox",
+            "{query}"
+        );
     }
     // Resized: a PNG of the planned size.
     let resized = server.get(&format!("{path}?w=60"), &[]);
     assert_eq!(resized.status, 200, "{}", resized.text());
     assert_eq!(resized.header("content-type"), "image/png");
+    assert_eq!(resized.header("content-security-policy"), "");
     let png = image::load_from_memory(&resized.body).expect("png");
     assert_eq!((png.width(), png.height()), (60, 40));
 }

@@ -28,6 +28,8 @@ use crate::store::Blobs;
 use crate::time::system_time_of_ms;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The `Content-Security-Policy` of SVG answers (originals and `dlRaw`).
+const SVG_CSP: &str = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; sandbox";
 /// The `max-age` of [`IMMUTABLE`]: the longest an answer may be kept.
 const MAX_AGE_SECONDS: i64 = 31_536_000;
 // Token-authorized answers must not be shared by caches, and a revoked token must stop
@@ -512,6 +514,14 @@ impl ResponseMeta {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
+        if content_type == "image/svg+xml" {
+            // An uploaded SVG may carry scripts and external references: opened directly, it
+            // runs none and loads nothing but its own inline styles and data: images.
+            h.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(SVG_CSP),
+            );
+        }
         response
     }
 }
