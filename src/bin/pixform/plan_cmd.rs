@@ -18,7 +18,7 @@ pub struct PlanArgs {
     /// The source has an alpha channel.
     #[arg(long)]
     alpha: bool,
-    /// Source format: jpg, png, webp, gif, avif or tiff.
+    /// Source format: jpg, png, webp, gif, avif, tiff or svg.
     #[arg(long, default_value = "jpg", value_parser = parse_format)]
     format: ImageFormat,
     /// Formats the client accepts, as an `Accept` header (`image/avif,image/webp`), for
@@ -37,7 +37,7 @@ fn parse_size(s: &str) -> Result<(u32, u32), String> {
 
 fn parse_format(s: &str) -> Result<ImageFormat, String> {
     ImageFormat::from_extension(s)
-        .ok_or_else(|| format!("expected jpg, png, webp, gif, avif or tiff, got {s:?}"))
+        .ok_or_else(|| format!("expected jpg, png, webp, gif, avif, tiff or svg, got {s:?}"))
 }
 
 /// Prints the plan as pretty JSON on stdout.
