@@ -1514,6 +1514,13 @@ fn svg_pixels(svg: &str, query: &str) -> image::RgbaImage {
     support::decode_rgba(&out.bytes)
 }
 
+/// Builds a test input under the lock, so its allocations do not count in another case's
+/// peak.
+fn serial<T>(build: impl FnOnce() -> T) -> T {
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    build()
+}
+
 fn svg_codec_error(e: &Error) -> &CodecError {
     match e {
         Error::Codec(c) => c,
@@ -1760,7 +1767,7 @@ fn svg_external_references_are_never_loaded() {
 fn svg_data_images_pass_pixforms_own_limits() {
     // A data: PNG declaring 20000×20000 over a small zlib bomb: refused by the probe, so the
     // image is not drawn and nothing of its size is allocated.
-    let bomb = png(20_000, 20_000, 8, 0, &[], &zeros_zlib(64, 20_001));
+    let bomb = serial(|| png(20_000, 20_000, 8, 0, &[], &zeros_zlib(64, 20_001)));
     let svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\">\
          <image width=\"16\" height=\"16\" href=\"data:image/png;base64,{}\"/></svg>",
@@ -1773,7 +1780,7 @@ fn svg_data_images_pass_pixforms_own_limits() {
     assert!(svg_pixels(&svg, "w=16").pixels().all(|p| p[3] == 0));
     // One 1000×1000 data: PNG (1 KB of zlib) drawn 2000 times: each use decodes it again,
     // 2 G pixels of work at a 16×16 output, refused from the tree (1 G pixels by default).
-    let flat = png(1000, 1000, 8, 0, &[], &zeros_zlib(1000, 1001));
+    let flat = serial(|| png(1000, 1000, 8, 0, &[], &zeros_zlib(1000, 1001)));
     let b64 = base64::engine::general_purpose::STANDARD.encode(&flat);
     let reuse = |times: usize| {
         format!(
@@ -1803,6 +1810,32 @@ fn svg_data_images_pass_pixforms_own_limits() {
     };
     assert_eq!((limit_name(limit), *max), ("max_input_bytes", 8 << 20));
     assert_eq!(*value % href, 0, "{value} is not a multiple of {href}");
+    // Two distinct 1000×1000 JPEGs: pixform decodes embedded JPEGs, together at most
+    // `max_output_pixels` (1 MP here); the second is refused before it is decoded.
+    let jpeg = |v: u8| {
+        serial(|| {
+            let img = Image::filled(1000, 1000, PixelLayout::Rgb8, &[v, v, v]).expect("image");
+            base64::engine::general_purpose::STANDARD.encode(encoded(
+                &img,
+                ImageFormat::Jpeg,
+                false,
+            ))
+        })
+    };
+    let two = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\">\
+         <image width=\"16\" height=\"16\" href=\"data:image/jpeg;base64,{}\"/>\
+         <image width=\"16\" height=\"16\" href=\"data:image/jpeg;base64,{}\"/></svg>",
+        jpeg(10),
+        jpeg(20)
+    );
+    let e = svg_case("two jpegs", &two, "w=16", 8 << 20).expect_err("two jpegs");
+    assert_hit(
+        "two jpegs",
+        &e,
+        ImageFormat::Svg,
+        ("max_output_pixels", 2_000_000, 1024 * 1024),
+    );
     // Compressed SVG is not read.
     let e = rejected("svgz", b"\x1f\x8b\x08\0\0\0\0\0", "w=16", &tight());
     assert_eq!(e.http_status(), 415, "{e:?}");

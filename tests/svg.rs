@@ -372,3 +372,34 @@ fn truncated_and_mutated_svgs_give_images_or_typed_errors() {
     }
     assert!(runs > 1000, "{runs}");
 }
+
+#[test]
+fn embedded_jpegs_are_decoded_by_pixform() {
+    // A gradient JPEG from pixform's own encoder (optimized Huffman, 4:2:0: the kind of file
+    // zune-jpeg was measured drawing with wrong colours), embedded twice: the rendering must
+    // match pixform's decode of the JPEG.
+    let mut data = Vec::with_capacity(64 * 48 * 3);
+    for y in 0..48u32 {
+        for x in 0..64u32 {
+            data.extend_from_slice(&[(x * 4) as u8, (y * 5) as u8, 160]);
+        }
+    }
+    let image = pixform::Image::from_vec(64, 48, pixform::PixelLayout::Rgb8, data).expect("image");
+    let jpeg =
+        codec::encode(&image, ImageFormat::Jpeg, &codec::EncodeOptions::default()).expect("jpeg");
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &jpeg);
+    let svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"64\" height=\"96\">\
+         <image width=\"64\" height=\"48\" href=\"data:image/jpeg;base64,{b64}\"/>\
+         <image y=\"48\" width=\"64\" height=\"48\" href=\"data:image/jpeg;base64,{b64}\"/></svg>"
+    );
+    let out = run(svg.as_bytes(), "w=64");
+    let got = decode_rgba(&out.bytes);
+    let want = decode_rgba(
+        &run(&jpeg, "fm=png").bytes, // pixform's decode, as PNG
+    );
+    for half in [0, 48] {
+        let top = image::imageops::crop_imm(&got, 0, half, 64, 48).to_image();
+        assert_close(&format!("jpeg at y={half}"), &top, &want, 0.5, 0.001);
+    }
+}

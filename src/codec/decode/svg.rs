@@ -5,8 +5,8 @@
 //! pixel is rendered outside the window and nothing is resampled afterwards.
 //!
 //! What is never loaded: files and URLs named by `<image href>` (only `data:` PNG, JPEG, GIF
-//! and WebP images are drawn, after pixform's own header probe and limits; nested SVG images
-//! are not drawn), external `use` targets and stylesheets (usvg ignores them), fonts (the
+//! and WebP images are drawn, after pixform's own header probe and limits, JPEGs decoded by
+//! pixform; nested SVG images are not drawn), external `use` targets and stylesheets (usvg ignores them), fonts (the
 //! build has no text support: text is not drawn).
 //!
 //! Before rendering, the usvg tree is walked: every offscreen buffer resvg will allocate
@@ -19,18 +19,21 @@
 //! [`Limits::max_svg_render_pixels`]: that bounds the rendering time. The walk visits pattern
 //! contents once per use, so it also counts nodes against [`Limits::max_svg_nodes`].
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use resvg::tiny_skia::{self, Transform};
 use resvg::usvg;
+use sha1::{Digest, Sha1};
 
 use crate::format::ImageFormat;
 use crate::limits::{LimitKind, Limits};
 use crate::ops::SourceWindow;
 use crate::pixels::{Image, PixelLayout};
 
+use super::super::encode::EncodeOptions;
 use super::super::error::CodecError;
 use super::super::header::svg as header;
+use super::DecodeOptions;
 
 const FORMAT: ImageFormat = ImageFormat::Svg;
 
@@ -63,10 +66,19 @@ pub(crate) fn render(
     }
     let doc = header::parse(bytes, limits)?;
     let (iw, ih) = header::size(&doc, limits)?;
-    let options = options(limits);
+    let jpegs = Arc::new(Mutex::new(JpegCache::default()));
+    let options = options(limits, Arc::clone(&jpegs));
     let tree = usvg::Tree::from_xmltree(&doc, &options)
         .map_err(|e| CodecError::corrupt(FORMAT, format!("usvg: {e}")))?;
     drop(doc);
+    if let Some(value) = jpegs.lock().ok().and_then(|c| c.exceeded) {
+        return Err(CodecError::LimitExceeded {
+            format: FORMAT,
+            limit: LimitKind::MaxOutputPixels,
+            value,
+            max: limits.max_output_pixels,
+        });
+    }
 
     // Content units → intrinsic pixels (the probe rounds the size up) → the window's pixels.
     let size = tree.size();
@@ -110,14 +122,15 @@ pub(crate) fn render(
         .map_err(|e| CodecError::corrupt(FORMAT, e))
 }
 
-/// usvg options: no resource directory, and an `<image>` resolver that loads nothing.
-fn options(limits: &Limits) -> usvg::Options<'static> {
+/// usvg options: no resource directory, and an `<image>` resolver that loads nothing but
+/// `data:` images (see [`data_image`]).
+fn options(limits: &Limits, jpegs: Arc<Mutex<JpegCache>>) -> usvg::Options<'static> {
     let limits = limits.clone();
     usvg::Options {
         resources_dir: None,
         image_href_resolver: usvg::ImageHrefResolver {
-            resolve_data: Box::new(move |mime: &str, data: Arc<Vec<u8>>, _: &usvg::Options| {
-                data_image(mime, data, &limits)
+            resolve_data: Box::new(move |_: &str, data: Arc<Vec<u8>>, _: &usvg::Options| {
+                data_image(data, &limits, &jpegs)
             }),
             // A path or URL: never loaded (the default resolver reads files).
             resolve_string: Box::new(|_: &str, _: &usvg::Options| None),
@@ -126,21 +139,57 @@ fn options(limits: &Limits) -> usvg::Options<'static> {
     }
 }
 
+/// Embedded JPEGs decoded by pixform for one document, once per distinct image.
+#[derive(Default)]
+struct JpegCache {
+    /// SHA-1 of the JPEG bytes → the PNG resvg draws instead.
+    done: Vec<([u8; 20], Arc<Vec<u8>>)>,
+    /// Pixels decoded so far.
+    pixels: u64,
+    /// The total that went over [`Limits::max_output_pixels`], if one did.
+    exceeded: Option<u64>,
+}
+
 /// A `data:` image, if it is a raster format pixform reads whose header passes the limits
-/// and whose area fits the output limit (resvg decodes it without limits of its own).
-fn data_image(mime: &str, data: Arc<Vec<u8>>, limits: &Limits) -> Option<usvg::ImageKind> {
+/// and whose area fits the output limit (resvg decodes it without limits of its own). The
+/// bytes decide the format, not the declared type (`text/plain` is common). JPEGs are decoded
+/// here by pixform's decoder (resvg's, zune-jpeg, draws some valid files with wrong colours;
+/// EXIF orientation applied, as browsers draw embedded images) and handed over as PNG, each
+/// distinct one once, all of them together within [`Limits::max_output_pixels`].
+fn data_image(
+    data: Arc<Vec<u8>>,
+    limits: &Limits,
+    jpegs: &Mutex<JpegCache>,
+) -> Option<usvg::ImageKind> {
     let info = crate::codec::probe(&data, limits).ok()?;
     let area = u64::from(info.stored_width) * u64::from(info.stored_height);
     if area > limits.max_output_pixels {
         return None;
     }
-    // The bytes decide, not the declared type (`text/plain` is common).
-    let _ = mime;
     match info.format {
         ImageFormat::Png => Some(usvg::ImageKind::PNG(data)),
-        ImageFormat::Jpeg => Some(usvg::ImageKind::JPEG(data)),
         ImageFormat::Gif => Some(usvg::ImageKind::GIF(data)),
         ImageFormat::Webp => Some(usvg::ImageKind::WEBP(data)),
+        ImageFormat::Jpeg => {
+            let mut cache = jpegs.lock().ok()?;
+            let key: [u8; 20] = Sha1::digest(data.as_slice()).into();
+            if let Some((_, png)) = cache.done.iter().find(|(k, _)| *k == key) {
+                return Some(usvg::ImageKind::PNG(Arc::clone(png)));
+            }
+            let total = cache.pixels.saturating_add(area);
+            if total > limits.max_output_pixels {
+                cache.exceeded = Some(total);
+                return None;
+            }
+            cache.pixels = total;
+            let decoded = crate::codec::decode(&data, limits, &DecodeOptions::default()).ok()?;
+            let upright = decoded.orientation.apply_owned(decoded.image).ok()?;
+            let png =
+                crate::codec::encode(&upright, ImageFormat::Png, &EncodeOptions::default()).ok()?;
+            let png = Arc::new(png);
+            cache.done.push((key, Arc::clone(&png)));
+            Some(usvg::ImageKind::PNG(png))
+        }
         _ => None,
     }
 }
