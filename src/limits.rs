@@ -29,6 +29,12 @@ pub struct Limits {
     pub max_frames: u32,
     /// Largest sum of frame areas of an animated source, in pixels. Default: 268 402 689.
     pub max_total_frame_pixels: u64,
+    /// Largest decode budget of an animated source: frames × canvas area, in pixels, checked
+    /// from the header before any frame is decoded. Every frame is composed onto a whole
+    /// canvas, so this bounds the work of decoding an animation however small its frames
+    /// are; still images are not counted against it. Default: 268 402 689 (16 383², the
+    /// area sharp allows the page-stacked image of an animation).
+    pub max_animation_pixels: u64,
     /// Longest accepted query string, in bytes (before percent-decoding). Default: 8192.
     pub max_query_bytes: usize,
     /// Most `key=value` pairs in one query string. Default: 64.
@@ -65,6 +71,7 @@ impl Default for Limits {
             max_output_pixels: 8192 * 8192,
             max_frames: 1000,
             max_total_frame_pixels: DEFAULT_MAX_SOURCE_PIXELS,
+            max_animation_pixels: DEFAULT_MAX_SOURCE_PIXELS,
             max_query_bytes: 8192,
             max_params: 64,
             max_metadata_bytes: 4 * 1024 * 1024,
@@ -88,6 +95,7 @@ impl Limits {
             max_output_pixels: u64::MAX,
             max_frames: u32::MAX,
             max_total_frame_pixels: u64::MAX,
+            max_animation_pixels: u64::MAX,
             max_query_bytes: usize::MAX,
             max_params: usize::MAX,
             max_metadata_bytes: usize::MAX,
@@ -119,6 +127,8 @@ pub enum LimitKind {
     MaxFrames,
     /// [`Limits::max_total_frame_pixels`].
     MaxTotalFramePixels,
+    /// [`Limits::max_animation_pixels`].
+    MaxAnimationPixels,
     /// [`Limits::max_query_bytes`].
     MaxQueryBytes,
     /// [`Limits::max_params`].
@@ -145,6 +155,7 @@ impl LimitKind {
             LimitKind::MaxOutputPixels => "max_output_pixels",
             LimitKind::MaxFrames => "max_frames",
             LimitKind::MaxTotalFramePixels => "max_total_frame_pixels",
+            LimitKind::MaxAnimationPixels => "max_animation_pixels",
             LimitKind::MaxQueryBytes => "max_query_bytes",
             LimitKind::MaxParams => "max_params",
             LimitKind::MaxMetadataBytes => "max_metadata_bytes",
@@ -215,6 +226,28 @@ impl Limits {
             None => Ok(()),
         }
     }
+
+    /// Checks an animation's decode budget, frames × canvas area, against
+    /// [`Limits::max_animation_pixels`]; a single frame is never counted against it.
+    pub(crate) fn check_animation(
+        &self,
+        width: u32,
+        height: u32,
+        frames: u32,
+    ) -> Result<(), LimitExceeded> {
+        if frames <= 1 {
+            return Ok(());
+        }
+        let value = u64::from(frames).saturating_mul(u64::from(width) * u64::from(height));
+        if value > self.max_animation_pixels {
+            return Err(LimitExceeded {
+                limit: LimitKind::MaxAnimationPixels,
+                value,
+                max: self.max_animation_pixels,
+            });
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -263,12 +296,46 @@ mod tests {
     }
 
     #[test]
+    fn the_animation_budget_counts_every_frame_on_the_whole_canvas() {
+        let limits = Limits {
+            max_animation_pixels: 9000,
+            ..Limits::default()
+        };
+        let over = |value| {
+            Err(LimitExceeded {
+                limit: LimitKind::MaxAnimationPixels,
+                value,
+                max: 9000,
+            })
+        };
+        let cases = [
+            ((100, 30, 3), Ok(())),
+            ((100, 31, 3), over(9300)),
+            ((1, 1, 9001), over(9001)),
+            (
+                (65_535, 65_535, u32::MAX),
+                over(65_535 * 65_535 * u64::from(u32::MAX)),
+            ),
+            // A still is never counted against the animation budget.
+            ((100, 400, 1), Ok(())),
+        ];
+        for ((w, h, frames), want) in cases {
+            assert_eq!(
+                limits.check_animation(w, h, frames),
+                want,
+                "{w}x{h}x{frames}"
+            );
+        }
+    }
+
+    #[test]
     fn limit_kinds_display_as_field_names() {
         let cases = [
             (LimitKind::MaxInputBytes, "max_input_bytes"),
             (LimitKind::MaxSourcePixels, "max_source_pixels"),
             (LimitKind::MaxOutputSide, "max_output_side"),
             (LimitKind::MaxTotalFramePixels, "max_total_frame_pixels"),
+            (LimitKind::MaxAnimationPixels, "max_animation_pixels"),
             (LimitKind::MaxMetadataBytes, "max_metadata_bytes"),
         ];
         for (kind, name) in cases {

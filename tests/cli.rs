@@ -324,3 +324,30 @@ fn plan_reports_the_format_and_alpha_transform_writes() {
     }
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
+
+#[test]
+fn info_reports_frames_duration_and_plays_of_an_animation() {
+    let path =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/anim/gif-3frames-loop2.gif");
+    let info = json_of(&["info".as_ref(), path.as_os_str()]);
+    assert_eq!(
+        (
+            info["frames"].as_u64(),
+            info["duration_ms"].as_u64(),
+            info["loop_count"].as_u64()
+        ),
+        (Some(3), Some(390), Some(3))
+    );
+    let still = json_of(&[
+        "info".as_ref(),
+        fixture("picos-240x160-baseline.jpg").as_os_str(),
+    ]);
+    assert_eq!(
+        (
+            still["frames"].as_u64(),
+            still["duration_ms"].is_null(),
+            still["loop_count"].is_null()
+        ),
+        (Some(1), true, true)
+    );
+}

@@ -475,6 +475,7 @@ fn bomb_limits() -> Limits {
     limits.max_source_width = 30_000;
     limits.max_source_height = 30_000;
     limits.max_frames = 100;
+    limits.max_animation_pixels = 16_000_000;
     limits
 }
 
@@ -489,10 +490,12 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
     const PX: &str = "max_source_pixels";
     const FR: &str = "max_frames";
     const TOT: &str = "max_total_frame_pixels";
+    const ANIM: &str = "max_animation_pixels";
     let (side, px, tot) = (30_000, 4_000_000, 16_000_000);
     let tiny_idat = zeros_zlib(1, 2);
     let big_4 = [(2000, 2000); 5];
     let one_1 = [(1, 1); 101];
+    let one_5 = [(1, 1); 5];
     let mut padded = png(
         4,
         4,
@@ -524,6 +527,8 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
         ("gif 1x1 screen, frame 65535²", gif((1, 1), 0, 0, 65535, 65535), Gif, (PX, 4_294_836_225, px)),
         ("gif 101 frames", gif_frames((1, 1), &[(0, 0, 1, 1); 101]), Gif, (FR, 101, 100)),
         ("gif 5 frames of 2000²", gif_frames((2000, 2000), &[(0, 0, 2000, 2000); 5]), Gif, (TOT, 20_000_000, tot)),
+        ("gif 65535² screen", gif((65535, 65535), 0, 0, 1, 1), Gif, (W, 65535, side)),
+        ("gif 5 frames of 1x1 on 2000²", gif_frames((2000, 2000), &[(0, 0, 1, 1); 5]), Gif, (ANIM, 20_000_000, tot)),
         ("webp 30001x1 canvas", webp_anim((30_001, 1), &[(1, 1)]), Webp, (W, 30_001, side)),
         ("webp 1x30001 canvas", webp_anim((1, 30_001), &[(1, 1)]), Webp, (H, 30_001, side)),
         ("webp 2^24² canvas", webp_anim((1 << 24, 1 << 24), &[(1, 1)]), Webp, (W, 1 << 24, side)),
@@ -532,6 +537,7 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
         ("webp 1x1 canvas, frame 2001x2000", webp_anim((1, 1), &[(2001, 2000)]), Webp, (PX, 4_002_000, px)),
         ("webp 101 frames", webp_anim((1, 1), &one_1), Webp, (FR, 101, 100)),
         ("webp 5 frames of 2000²", webp_anim((2000, 2000), &big_4), Webp, (TOT, 20_000_000, tot)),
+        ("webp 5 frames of 1x1 on 2000²", webp_anim((2000, 2000), &one_5), Webp, (ANIM, 20_000_000, tot)),
         ("tiff 30001x8", tiff_header(30_001, 8), Tiff, (W, 30_001, side)),
         ("tiff 8x30001", tiff_header(8, 30_001), Tiff, (H, 30_001, side)),
         ("tiff 2001x2000", tiff_header(2001, 2000), Tiff, (PX, 4_002_000, px)),

@@ -31,6 +31,7 @@ pub enum ColorModel {
 
 /// Facts read from a file's header, before any pixel buffer is allocated.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
 pub struct SourceInfo {
     /// The container format.
     pub format: ImageFormat,
@@ -51,6 +52,15 @@ pub struct SourceInfo {
     /// Number of frames: 1 unless the file is an animated GIF, WebP or PNG (the pages of a
     /// TIFF are not frames: its first page is the image).
     pub frames: u32,
+    /// The sum of the frame delays of an animation, in milliseconds, as the header states
+    /// them (GIF centiseconds × 10, WebP ANMF and APNG fcTL delays rounded to whole ms per
+    /// frame; no minimum delay applied, as players do); `None` for a single frame.
+    pub duration_ms: Option<u64>,
+    /// How many times an animation plays: 0 = forever, n = n plays in all. GIF's NETSCAPE2.0
+    /// repeat count n > 0 means n + 1 plays (what browsers and gif2webp do) and a GIF without
+    /// the extension plays once; WebP's ANIM and APNG's acTL already count plays. `None` for
+    /// a single frame.
+    pub loop_count: Option<u32>,
     /// Whether an ICC profile is embedded.
     pub has_icc: bool,
     /// Progressive JPEG or interlaced PNG/GIF.
@@ -73,6 +83,8 @@ impl SourceInfo {
             height: stored_height,
             has_alpha: false,
             frames: 1,
+            duration_ms: None,
+            loop_count: None,
             has_icc: false,
             progressive: false,
             color_model: ColorModel::Rgb,
@@ -198,5 +210,15 @@ pub(crate) fn check_source(
         LimitKind::MaxTotalFramePixels,
         frame_pixels.total,
         limits.max_total_frame_pixels,
-    )
+    )?;
+    limits
+        .check_animation(info.width, info.height, info.frames)
+        .map_err(
+            |LimitExceeded { limit, value, max }| CodecError::LimitExceeded {
+                format: f,
+                limit,
+                value,
+                max,
+            },
+        )
 }

@@ -287,6 +287,7 @@ pub fn plan(
     }
     limits
         .check_source(sw, sh, u64::from(sw) * u64::from(sh), source.frames)
+        .and_then(|()| limits.check_animation(sw, sh, source.frames))
         .map_err(
             |LimitExceeded { limit, value, max }| PlanError::SourceTooLarge {
                 width: sw,

@@ -13,8 +13,8 @@ pub struct InfoArgs {
 }
 
 /// Prints the header facts of `args.file` as one JSON object (format, stored size, oriented
-/// size, alpha, frames, ICC, progressive, colour model, bit depth), probed with the default
-/// limits.
+/// size, alpha, frames, an animation's duration and plays, ICC, progressive, colour model,
+/// bit depth), probed with the default limits.
 pub fn run(args: &InfoArgs) -> Result<(), String> {
     let bytes = std::fs::read(&args.file).map_err(|e| format!("{}: {e}", args.file.display()))?;
     let info =

@@ -3,7 +3,7 @@
 
 use crate::format::ImageFormat;
 
-use super::super::bytes::{byte, le_u16};
+use super::super::bytes::{byte, le_u16, slice};
 use super::super::error::CodecError;
 use super::super::info::{ColorModel, FramePixels, SourceInfo};
 use super::Header;
@@ -38,6 +38,20 @@ fn color_table_len(flags: u8) -> usize {
     }
 }
 
+/// The repeat count of a NETSCAPE2.0 (or ANIMEXTS1.0) application extension at `pos`, `None`
+/// for any other application extension or a malformed one (browsers ignore those).
+fn looping_extension(bytes: &[u8], pos: usize) -> Option<u16> {
+    let id = slice(bytes, pos + 2, 12)?;
+    if id != b"\x0bNETSCAPE2.0" && id != b"\x0bANIMEXTS1.0" {
+        return None;
+    }
+    // Sub-block of 3 bytes: id 1, then the repeat count.
+    if slice(bytes, pos + 14, 2)? != [3, 1] {
+        return None;
+    }
+    le_u16(bytes, pos + 16)
+}
+
 /// The first frame's placement and transparency.
 struct FirstFrame {
     left: u32,
@@ -58,6 +72,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
     let mut largest = 0u64;
     let mut first: Option<FirstFrame> = None;
     let mut transparent_pending = false;
+    // Delays belong to the frame their graphic control extension precedes.
+    let mut delay_pending = 0u64;
+    let mut duration_ms = 0u64;
+    let mut repeat: Option<u16> = None;
     loop {
         match byte(bytes, pos) {
             // A missing trailer is common in the wild; browsers show what was read.
@@ -68,6 +86,10 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
                     let packed =
                         byte(bytes, pos + 3).ok_or_else(|| truncated("graphic control"))?;
                     transparent_pending = packed & 0x01 != 0;
+                    let cs = le_u16(bytes, pos + 4).ok_or_else(|| truncated("graphic control"))?;
+                    delay_pending = u64::from(cs) * 10;
+                } else if label == 0xFF && repeat.is_none() {
+                    repeat = looping_extension(bytes, pos);
                 }
                 pos = skip_sub_blocks(bytes, pos + 2)?;
             }
@@ -80,6 +102,8 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
                 let (left, top, width, height) = (field(1)?, field(3)?, field(5)?, field(7)?);
                 let packed = byte(bytes, pos + 9).ok_or_else(|| truncated("image descriptor"))?;
                 frames = frames.saturating_add(1);
+                duration_ms = duration_ms.saturating_add(delay_pending);
+                delay_pending = 0;
                 let area = u64::from(width) * u64::from(height);
                 total = total.saturating_add(area);
                 largest = largest.max(area);
@@ -118,6 +142,14 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
     };
     let mut info = SourceInfo::new(F, w, h);
     info.frames = frames;
+    if frames > 1 {
+        info.duration_ms = Some(duration_ms);
+        info.loop_count = Some(match repeat {
+            None => 1,
+            Some(0) => 0,
+            Some(n) => u32::from(n) + 1,
+        });
+    }
     info.color_model = ColorModel::Indexed;
     info.progressive = first.interlaced;
     let covers = first.left == 0 && first.top == 0 && first.width >= w && first.height >= h;

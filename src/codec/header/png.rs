@@ -3,7 +3,7 @@
 use crate::format::ImageFormat;
 use crate::limits::Limits;
 
-use super::super::bytes::{be_u32, byte, slice};
+use super::super::bytes::{be_u16, be_u32, byte, slice};
 use super::super::error::CodecError;
 use super::super::exif::orientation_from_exif;
 use super::super::info::{check_metadata, ColorModel, FramePixels, SourceInfo};
@@ -19,6 +19,8 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
     let mut pos = 8usize;
     let mut info: Option<SourceInfo> = None;
     let mut trns = false;
+    let mut plays = 0u32;
+    let mut duration_ms = 0u64;
     loop {
         let len = be_u32(bytes, pos).ok_or_else(|| truncated("chunk length"))?;
         let len = usize::try_from(len).map_err(|_| truncated("chunk length"))?;
@@ -42,7 +44,11 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
                         check_metadata(F, data.len(), limits)?;
                         info.set_orientation(orientation_from_exif(data));
                     }
-                    b"acTL" => info.frames = be_u32(data, 0).unwrap_or(1).max(1),
+                    b"fcTL" => duration_ms = duration_ms.saturating_add(fctl_delay_ms(data)?),
+                    b"acTL" => {
+                        info.frames = be_u32(data, 0).unwrap_or(1).max(1);
+                        plays = be_u32(data, 4).unwrap_or(0);
+                    }
                     _ => {}
                 }
             }
@@ -54,6 +60,11 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
             .ok_or_else(|| truncated("chunk"))?;
     }
     let mut info = info.ok_or_else(|| CodecError::corrupt(F, "no IHDR chunk"))?;
+    if info.frames > 1 {
+        duration_ms = duration_ms.saturating_add(later_delays_ms(bytes, pos)?);
+        info.duration_ms = Some(duration_ms);
+        info.loop_count = Some(plays);
+    }
     if trns {
         info.has_alpha = true;
     }
@@ -69,6 +80,41 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         adobe_transform: None,
         scan_offset: 0,
     })
+}
+
+/// The delay of an fcTL chunk in whole milliseconds (rounded half up); a zero denominator
+/// means 1/100 s, as the APNG specification says.
+fn fctl_delay_ms(data: &[u8]) -> Result<u64, CodecError> {
+    let num = u64::from(be_u16(data, 20).ok_or_else(|| truncated("fcTL"))?);
+    let den = match be_u16(data, 22).ok_or_else(|| truncated("fcTL"))? {
+        0 => 100,
+        d => u64::from(d),
+    };
+    Ok((num * 1000 + den / 2) / den)
+}
+
+/// The delays of the fcTL chunks from the chunk at `pos` (the first IDAT) to the end. Only
+/// chunk headers are read; the walk stops at IEND or where the file is cut short (the
+/// decoder reports a truncation that matters).
+fn later_delays_ms(bytes: &[u8], mut pos: usize) -> Result<u64, CodecError> {
+    let mut total = 0u64;
+    while let (Some(len), Some(kind)) = (be_u32(bytes, pos), slice(bytes, pos + 4, 4)) {
+        let Ok(len) = usize::try_from(len) else { break };
+        if kind == b"IEND" {
+            break;
+        }
+        if kind == b"fcTL" {
+            let Some(data) = slice(bytes, pos + 8, len) else {
+                break;
+            };
+            total = total.saturating_add(fctl_delay_ms(data)?);
+        }
+        let Some(next) = pos.checked_add(12).and_then(|p| p.checked_add(len)) else {
+            break;
+        };
+        pos = next;
+    }
+    Ok(total)
 }
 
 fn read_ihdr(data: &[u8]) -> Result<SourceInfo, CodecError> {

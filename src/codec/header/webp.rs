@@ -103,6 +103,8 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
     let mut total = 0u64;
     let mut largest = 0u64;
     let mut lossless = false;
+    let mut duration_ms = 0u64;
+    let mut loop_count = None;
     while pos < bytes.len() {
         let (chunk, next) = chunk_at(bytes, pos)?;
         match chunk.fourcc {
@@ -114,7 +116,14 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
                 check_metadata(F, chunk.data.len(), limits)?;
                 info.set_orientation(orientation_from_exif(chunk.data));
             }
+            b"ANIM" => {
+                loop_count = Some(u32::from(
+                    le_u16(chunk.data, 4).ok_or_else(|| truncated("ANIM"))?,
+                ));
+            }
             b"ANMF" => {
+                let ms = le_u24(chunk.data, 12).ok_or_else(|| truncated("ANMF"))?;
+                duration_ms = duration_ms.saturating_add(u64::from(ms));
                 let fw = le_u24(chunk.data, 6).ok_or_else(|| truncated("ANMF"))? + 1;
                 let fh = le_u24(chunk.data, 9).ok_or_else(|| truncated("ANMF"))? + 1;
                 let area = u64::from(fw) * u64::from(fh);
@@ -147,6 +156,11 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         pos = next;
     }
     info.frames = frames.max(1);
+    if frames > 1 {
+        info.duration_ms = Some(duration_ms);
+        // An animation without an ANIM chunk is malformed; it is taken to play forever.
+        info.loop_count = Some(loop_count.unwrap_or(0));
+    }
     info.color_model = match (lossless, info.has_alpha) {
         (true, true) => ColorModel::Rgba,
         (true, false) => ColorModel::Rgb,

@@ -1,0 +1,162 @@
+//! Animations: the header facts (frames, summed delays, loop count) and the animation limits.
+//!
+//! The fixtures in `testdata/anim/` are written by `testdata/make_anim.py` (Pillow) with the
+//! frame delays 100, 250 and 40 ms and a different loop setting per file.
+
+use std::time::{Duration, Instant};
+
+use pixform::codec::{probe, CodecError};
+use pixform::{ImageFormat, LimitKind, Limits};
+
+fn anim(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("testdata/anim")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Loop counts are total plays, 0 = forever: GIF's NETSCAPE2.0 repeat count n > 0 is n + 1
+/// plays and no extension is one play; WebP's ANIM and APNG's acTL count plays already.
+#[test]
+fn headers_give_frames_summed_delays_and_plays() {
+    let cases = [
+        ("gif-3frames-loop2.gif", ImageFormat::Gif, 3),
+        ("gif-3frames-once.gif", ImageFormat::Gif, 1),
+        ("gif-3frames-forever.gif", ImageFormat::Gif, 0),
+        ("webp-3frames-loop3.webp", ImageFormat::Webp, 3),
+        ("apng-3frames-loop4.png", ImageFormat::Png, 4),
+    ];
+    for (name, format, plays) in cases {
+        let info = probe(&anim(name), &Limits::default()).expect(name);
+        assert_eq!(
+            (
+                info.format,
+                info.width,
+                info.height,
+                info.frames,
+                info.duration_ms,
+                info.loop_count
+            ),
+            (format, 24, 16, 3, Some(390), Some(plays)),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn stills_have_no_duration_or_loop_count() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures");
+    for name in [
+        "picos-240x160-baseline.jpg",
+        "mars-240x120-rgba.png",
+        "friends-160x240.webp",
+    ] {
+        let bytes = std::fs::read(dir.join(name)).expect(name);
+        let info = probe(&bytes, &Limits::default()).expect(name);
+        assert_eq!(
+            (info.frames, info.duration_ms, info.loop_count),
+            (1, None, None),
+            "{name}"
+        );
+    }
+}
+
+/// A GIF with `frames` frames of one pixel each on a `screen`, every frame with a graphic
+/// control extension of `delay_cs` centiseconds.
+fn tiny_frames_gif(screen: (u16, u16), frames: usize, delay_cs: u16) -> Vec<u8> {
+    let mut v = b"GIF89a".to_vec();
+    v.extend_from_slice(&screen.0.to_le_bytes());
+    v.extend_from_slice(&screen.1.to_le_bytes());
+    v.extend_from_slice(&[0x80, 0, 0, 0, 0, 0, 255, 255, 255]);
+    for _ in 0..frames {
+        v.extend_from_slice(&[0x21, 0xF9, 4, 0]);
+        v.extend_from_slice(&delay_cs.to_le_bytes());
+        v.extend_from_slice(&[0, 0]);
+        v.extend_from_slice(&[0x2C, 0, 0, 0, 0, 1, 0, 1, 0, 0]);
+        v.extend_from_slice(&[2, 2, 0x44, 0x01, 0]);
+    }
+    v.push(0x3B);
+    v
+}
+
+fn limit_of(e: &CodecError) -> (LimitKind, u64, u64) {
+    match e {
+        CodecError::LimitExceeded {
+            format: ImageFormat::Gif,
+            limit,
+            value,
+            max,
+        } => (*limit, *value, *max),
+        other => panic!("expected a GIF limit error, got {other:?}"),
+    }
+}
+
+#[test]
+fn ten_thousand_tiny_frames_are_refused_from_the_header_within_a_second() {
+    let bytes = tiny_frames_gif((1, 1), 10_000, 2);
+    let started = Instant::now();
+    let e = probe(&bytes, &Limits::default()).expect_err("over max_frames");
+    assert_eq!(limit_of(&e), (LimitKind::MaxFrames, 10_000, 1000));
+    let err = pixform::transform(
+        &bytes,
+        &pixform::TransformSpec::default(),
+        &pixform::TransformOptions::default(),
+    )
+    .expect_err("over max_frames");
+    assert!(err.to_string().contains("max_frames"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // Within max_frames, the header walk still sums every delay.
+    let mut limits = Limits::default();
+    limits.max_frames = 10_000;
+    let info = probe(&bytes, &limits).expect("within the limits");
+    assert_eq!(
+        (info.frames, info.duration_ms, info.loop_count),
+        (10_000, Some(200_000), Some(1))
+    );
+}
+
+#[test]
+fn the_decode_budget_counts_frames_times_the_canvas() {
+    // 300 one-pixel frames on a 1000x1000 screen: 3e8 canvas pixels to compose.
+    let bytes = tiny_frames_gif((1000, 1000), 300, 10);
+    let e = probe(&bytes, &Limits::default()).expect_err("over the budget");
+    assert_eq!(
+        limit_of(&e),
+        (LimitKind::MaxAnimationPixels, 300_000_000, 268_402_689)
+    );
+    let mut limits = Limits::default();
+    limits.max_animation_pixels = 300_000_000;
+    let info = probe(&bytes, &limits).expect("within the budget");
+    assert_eq!(info.duration_ms, Some(30_000));
+}
+
+#[test]
+fn the_budget_is_checked_when_planning_from_stored_facts() {
+    let source = pixform::plan::SourceFacts {
+        width: 1000,
+        height: 1000,
+        has_alpha: false,
+        frames: 300,
+        format: ImageFormat::Gif,
+    };
+    let e = pixform::plan::plan(
+        &source,
+        &pixform::TransformSpec::default(),
+        &pixform::plan::PlanOptions::default(),
+    )
+    .expect_err("over the budget");
+    match e {
+        pixform::plan::PlanError::SourceTooLarge {
+            limit, value, max, ..
+        } => assert_eq!(
+            (limit, value, max),
+            (LimitKind::MaxAnimationPixels, 300_000_000, 268_402_689)
+        ),
+        other => panic!("{other:?}"),
+    }
+}
