@@ -25,6 +25,7 @@
 //! errors, pixels within the rounding differences of another IDCT. CMYK/YCCK files, and any
 //! file libjpeg-turbo reports damage in, are decoded by the pure-Rust decoders.
 
+mod anim;
 mod bytes;
 mod color;
 mod decode;
@@ -40,6 +41,7 @@ mod jpeg_icc;
 #[cfg(feature = "turbojpeg")]
 mod turbo;
 
+pub use anim::{frames, FrameMeta, Frames};
 pub use decode::{
     decode, decode_hinted, decode_path, decode_pooled, render_vector, DecodeOptions, DecodePath,
     Decoded,
