@@ -1846,3 +1846,53 @@ fn svg_data_images_pass_pixforms_own_limits() {
     let e = rejected("svgz", b"\x1f\x8b\x08\0\0\0\0\0", "w=16", &tight());
     assert_eq!(e.http_status(), 415, "{e:?}");
 }
+
+/// Composing an animation holds one canvas (two while a frame disposes to previous), the
+/// current raw frame and the decoder's tables: never every frame.
+#[test]
+fn composing_frames_holds_one_canvas_not_every_frame() {
+    const SIDE: u16 = 256;
+    const FRAMES: usize = 200;
+    let canvas = usize::from(SIDE) * usize::from(SIDE) * 4;
+    let mut bytes = Vec::new();
+    {
+        let palette = [0, 0, 0, 255, 255, 255];
+        let mut enc = ::gif::Encoder::new(&mut bytes, SIDE, SIDE, &palette).expect("in memory");
+        let pixels = vec![1u8; usize::from(SIDE) * usize::from(SIDE)];
+        for i in 0..FRAMES {
+            let mut frame = ::gif::Frame {
+                width: SIDE,
+                height: SIDE,
+                delay: 2,
+                buffer: std::borrow::Cow::Borrowed(&pixels),
+                ..::gif::Frame::default()
+            };
+            if i % 2 == 1 {
+                frame.dispose = ::gif::DisposalMethod::Previous;
+            }
+            enc.write_frame(&frame).expect("in memory");
+        }
+    }
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let base = CURRENT.load(Ordering::SeqCst);
+    PEAK.store(base, Ordering::SeqCst);
+    let started = std::time::Instant::now();
+    let mut frames = pixform::codec::frames(&bytes, &Limits::default()).expect("opens");
+    let mut seen = 0;
+    while let Some(meta) = frames.next_frame().expect("frame") {
+        assert_eq!(meta.delay_ms, 20);
+        seen += 1;
+    }
+    drop(frames);
+    let peak = PEAK.load(Ordering::SeqCst).saturating_sub(base);
+    assert_eq!(seen, FRAMES);
+    // Canvas, saved canvas and raw frame, plus 1 MiB of decoder state; every frame would be
+    // 200 canvases (50 MiB).
+    let bound = 3 * canvas + (1 << 20);
+    assert!(peak <= bound, "peak heap {peak} > {bound}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
