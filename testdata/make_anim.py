@@ -12,6 +12,12 @@ that the loop-count convention can be checked per format:
 * gif-3frames-forever.gif: NETSCAPE2.0 repeat count 0 (= forever).
 * webp-3frames-loop3.webp: ANIM loop count 3 (= 3 plays), lossless frames.
 * apng-3frames-loop4.png: acTL num_plays 4 (= 4 plays).
+
+`apng-dispose-blend.png` is a 16x8 APNG whose four frames use every dispose op (none,
+previous, background) and both blend ops (source, over) with half-transparent pixels. Pillow's
+own composition is not a reference for it: Pillow pastes a blend-over frame with its alpha as
+the mask, so a pixel of alpha 128 over a transparent one comes back with alpha 64. The test
+compares with the `image` crate's APNG decoder instead.
 """
 
 import os
@@ -57,6 +63,33 @@ def main():
         append_images=rgba[1:],
         duration=DELAYS,
         loop=4,
+    )
+    dispose_blend()
+
+
+def dispose_blend():
+    from PIL import PngImagePlugin as P
+
+    w, h = 16, 8
+    f0 = Image.new("RGBA", (w, h), (0, 0, 0, 0))
+    f0.paste((220, 20, 20, 255), (0, 0, 8, 8))
+    f1 = f0.copy()
+    f1.paste((20, 20, 220, 128), (4, 2, 12, 6))
+    f2 = f0.copy()
+    f2.paste((20, 220, 20, 96), (6, 0, 14, 8))
+    f3 = f0.copy()
+    f3.paste((240, 240, 20, 200), (2, 2, 6, 6))
+    frames = [f0, f1, f2, f3]
+    path = os.path.join(OUT, "apng-dispose-blend.png")
+    f0.save(
+        path,
+        save_all=True,
+        append_images=frames[1:],
+        duration=[50, 60, 70, 80],
+        loop=0,
+        disposal=[P.Disposal.OP_NONE, P.Disposal.OP_PREVIOUS, P.Disposal.OP_BACKGROUND,
+                  P.Disposal.OP_NONE],
+        blend=[P.Blend.OP_SOURCE, P.Blend.OP_OVER, P.Blend.OP_OVER, P.Blend.OP_SOURCE],
     )
 
 

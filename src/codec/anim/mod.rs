@@ -5,7 +5,8 @@
 //! dispose-to-previous, one saved canvas; never every frame. GIF frames are composed here
 //! (disposal none/background/previous, transparent index blended over); WebP frames are
 //! composed by `image-webp`, with the disposal background made transparent as browsers do.
-//! APNG is not streamed yet: [`frames`] answers it with [`CodecError::Unsupported`].
+//! APNG frames are composed here too (dispose none/background/previous, blend source/over);
+//! a default image outside the animation (IDAT before the first fcTL) is skipped.
 
 use std::io::Cursor;
 use std::num::NonZeroU64;
@@ -23,7 +24,7 @@ pub struct FrameMeta {
     pub delay_ms: u32,
 }
 
-/// A stream of composed frames over the bytes of an animated (or still) GIF or WebP.
+/// A stream of composed frames over the bytes of a GIF, an animated WebP or an APNG.
 pub struct Frames<'a> {
     width: u32,
     height: u32,
@@ -41,6 +42,17 @@ enum Source<'a> {
         Box<image_webp::WebPDecoder<Cursor<&'a [u8]>>>,
         Option<Vec<u8>>,
     ),
+    Apng(Box<ApngFrames<'a>>),
+}
+
+/// APNG state between frames, as [`GifFrames`].
+struct ApngFrames<'a> {
+    reader: png::Reader<Cursor<&'a [u8]>>,
+    raw: Vec<u8>,
+    saved: Option<Vec<u8>>,
+    pending: Option<(Rect, png::DisposeOp)>,
+    /// Whether the default image is not a frame and is still to be skipped.
+    skip_default: bool,
 }
 
 /// GIF state between frames: the decoder, the raw frame buffer and what the last frame asked
@@ -109,6 +121,28 @@ pub fn frames<'a>(bytes: &'a [u8], limits: &Limits) -> Result<Frames<'a>, CodecE
             }
             Source::Webp(Box::new(decoder), rgb)
         }
+        ImageFormat::Png if info.frames > 1 => {
+            let corrupt = |e: png::DecodingError| CodecError::corrupt(ImageFormat::Png, e);
+            let png_limits = png::Limits {
+                bytes: limits.max_metadata_bytes.saturating_add(1 << 20),
+            };
+            let mut d = png::Decoder::new_with_limits(Cursor::new(bytes), png_limits);
+            d.set_transformations(
+                png::Transformations::EXPAND
+                    | png::Transformations::STRIP_16
+                    | png::Transformations::ALPHA,
+            );
+            d.set_ignore_text_chunk(true);
+            let reader = d.read_info().map_err(corrupt)?;
+            let skip_default = reader.info().frame_control.is_none();
+            Source::Apng(Box::new(ApngFrames {
+                reader,
+                raw: Vec::new(),
+                saved: None,
+                pending: None,
+                skip_default,
+            }))
+        }
         other => {
             return Err(CodecError::Unsupported {
                 format: other,
@@ -159,6 +193,7 @@ impl Frames<'_> {
         let format = self.format;
         let meta = match &mut self.source {
             Source::Gif(g) => g.next(&mut self.canvas, w, h)?,
+            Source::Apng(a) => a.next(&mut self.canvas, w, h, self.yielded == 0)?,
             Source::Webp(d, rgb) => {
                 let target = match rgb {
                     Some(rgb) => rgb.as_mut_slice(),
@@ -252,6 +287,125 @@ impl GifFrames<'_> {
         self.pending = Some((rect, disposal));
         Ok(Some(FrameMeta { delay_ms }))
     }
+}
+
+impl ApngFrames<'_> {
+    fn next(
+        &mut self,
+        canvas: &mut [u8],
+        w: usize,
+        h: usize,
+        first: bool,
+    ) -> Result<Option<FrameMeta>, CodecError> {
+        let corrupt = |e: png::DecodingError| CodecError::corrupt(ImageFormat::Png, e);
+        let len = self
+            .reader
+            .output_buffer_size()
+            .ok_or_else(|| CodecError::internal(ImageFormat::Png, "output size overflows"))?;
+        self.raw.resize(len, 0);
+        if std::mem::take(&mut self.skip_default) {
+            self.reader.next_frame(&mut self.raw).map_err(corrupt)?;
+        }
+        if let Some((rect, dispose)) = self.pending.take() {
+            match dispose {
+                png::DisposeOp::Background => fill_rect(canvas, w, rect, [0; 4]),
+                png::DisposeOp::Previous => {
+                    if let Some(saved) = &self.saved {
+                        canvas.copy_from_slice(saved);
+                    }
+                }
+                png::DisposeOp::None => {}
+            }
+        }
+        let out = match self.reader.next_frame(&mut self.raw) {
+            Ok(out) => out,
+            Err(png::DecodingError::Parameter(_)) => return Ok(None),
+            Err(e) => return Err(corrupt(e)),
+        };
+        let (color, _) = self.reader.output_color_type();
+        let channels = match color {
+            png::ColorType::Rgba => 4,
+            png::ColorType::GrayscaleAlpha => 2,
+            other => {
+                return Err(CodecError::internal(
+                    ImageFormat::Png,
+                    format!("{other:?} output after expansion"),
+                ))
+            }
+        };
+        let fc = self
+            .reader
+            .info()
+            .frame_control
+            .ok_or_else(|| CodecError::corrupt(ImageFormat::Png, "frame without fcTL"))?;
+        let (fw, fh) = (out.width as usize, out.height as usize);
+        let (left, top) = (fc.x_offset as usize, fc.y_offset as usize);
+        let rect = Rect {
+            left: left.min(w),
+            top: top.min(h),
+            width: fw.min(w.saturating_sub(left)),
+            height: fh.min(h.saturating_sub(top)),
+        };
+        // The specification treats dispose-to-previous on the first frame as background.
+        let dispose = match fc.dispose_op {
+            png::DisposeOp::Previous if first => png::DisposeOp::Background,
+            op => op,
+        };
+        if dispose == png::DisposeOp::Previous {
+            match &mut self.saved {
+                Some(saved) => saved.copy_from_slice(canvas),
+                None => self.saved = Some(canvas.to_vec()),
+            }
+        }
+        let over = fc.blend_op == png::BlendOp::Over;
+        let stride = out.line_size;
+        for row in 0..rect.height {
+            let start = ((rect.top + row) * w + rect.left) * 4;
+            let (Some(dst), Some(src)) = (
+                canvas.get_mut(start..start + rect.width * 4),
+                self.raw
+                    .get(row * stride..row * stride + rect.width * channels),
+            ) else {
+                break;
+            };
+            for (d, s) in dst.chunks_exact_mut(4).zip(src.chunks_exact(channels)) {
+                let px = match *s {
+                    [r, g, b, a] => [r, g, b, a],
+                    [l, a] => [l, l, l, a],
+                    _ => continue,
+                };
+                if over {
+                    blend_over(d, px);
+                } else {
+                    d.copy_from_slice(&px);
+                }
+            }
+        }
+        self.pending = Some((rect, dispose));
+        Ok(Some(FrameMeta {
+            delay_ms: super::header::png::apng_delay_ms(fc.delay_num, fc.delay_den),
+        }))
+    }
+}
+
+/// Non-premultiplied source-over of `src` onto `dst`, rounded to nearest.
+fn blend_over(dst: &mut [u8], src: [u8; 4]) {
+    let sa = u32::from(src[3]);
+    if sa == 255 {
+        dst.copy_from_slice(&src);
+        return;
+    }
+    if sa == 0 {
+        return;
+    }
+    let da = u32::from(dst[3]) * (255 - sa);
+    // Alpha in 1/(255*255) units.
+    let oa = sa * 255 + da;
+    for c in 0..3 {
+        let v = (u32::from(src[c]) * sa * 255 + u32::from(dst[c]) * da + oa / 2) / oa;
+        dst[c] = u8::try_from(v).unwrap_or(u8::MAX);
+    }
+    dst[3] = u8::try_from((oa + 127) / 255).unwrap_or(u8::MAX);
 }
 
 fn fill_rect(canvas: &mut [u8], w: usize, rect: Rect, colour: [u8; 4]) {

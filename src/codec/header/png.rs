@@ -82,15 +82,18 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
     })
 }
 
-/// The delay of an fcTL chunk in whole milliseconds (rounded half up); a zero denominator
-/// means 1/100 s, as the APNG specification says.
+/// The delay of an fcTL chunk ([`apng_delay_ms`]).
 fn fctl_delay_ms(data: &[u8]) -> Result<u64, CodecError> {
-    let num = u64::from(be_u16(data, 20).ok_or_else(|| truncated("fcTL"))?);
-    let den = match be_u16(data, 22).ok_or_else(|| truncated("fcTL"))? {
-        0 => 100,
-        d => u64::from(d),
-    };
-    Ok((num * 1000 + den / 2) / den)
+    let num = be_u16(data, 20).ok_or_else(|| truncated("fcTL"))?;
+    let den = be_u16(data, 22).ok_or_else(|| truncated("fcTL"))?;
+    Ok(u64::from(apng_delay_ms(num, den)))
+}
+
+/// An APNG frame delay of `num`/`den` seconds in whole milliseconds (rounded half up); a
+/// zero denominator means 1/100 s, as the APNG specification says.
+pub(crate) fn apng_delay_ms(num: u16, den: u16) -> u32 {
+    let den = if den == 0 { 100 } else { u32::from(den) };
+    (u32::from(num) * 1000 + den / 2) / den
 }
 
 /// The delays of the fcTL chunks from the chunk at `pos` (the first IDAT) to the end. Only
