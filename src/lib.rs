@@ -80,7 +80,7 @@ pub use error::Error;
 pub use format::ImageFormat;
 pub use limits::{LimitKind, Limits, DEFAULT_MAX_SOURCE_PIXELS};
 pub use params::spec::TransformSpec;
-pub use pipeline::{render, Rendered};
+pub use pipeline::{render, render_decoded, Rendered};
 pub use pixels::{BufferPool, BufferSizeError, Image, PixelLayout};
 pub use transform::{
     accepted_formats, attachment_disposition, transform, Output, OutputFacts, TransformOptions,

@@ -282,3 +282,53 @@ fn apng_frames_are_composed_one_canvas_at_a_time() {
         assert!(canvas.chunks_exact(4).all(|p| p == colour), "frame {i}");
     }
 }
+
+/// Each composed frame goes through the still pipeline after its decode: the same plan gives
+/// the same pixels as rendering that frame saved as a still image.
+#[test]
+fn composed_frames_render_through_the_still_pipeline() {
+    let bytes = anim("gif-3frames-loop2.gif");
+    let info = probe(&bytes, &Limits::default()).expect("probe");
+    let spec = pixform::TransformSpec::from_query("w=12&or=90&blur=2").expect("query");
+    let plan = pixform::plan::plan(
+        &pixform::plan::SourceFacts::from(&info),
+        &spec,
+        &pixform::plan::PlanOptions::default(),
+    )
+    .expect("plan");
+    let mut frames = pixform::codec::frames(&bytes, &Limits::default()).expect("opens");
+    let mut n = 0;
+    while frames.next_frame().expect("frame").is_some() {
+        let canvas = frames.canvas().to_vec();
+        let image = pixform::Image::from_vec(24, 16, pixform::PixelLayout::Rgba8, canvas.clone())
+            .expect("size");
+        let decoded = pixform::codec::Decoded {
+            image,
+            orientation: pixform::ops::Orientation::Identity,
+            icc_profile: None,
+        };
+        let rendered = pixform::render_decoded(decoded, &info, &plan).expect("render");
+        // The same frame as a still PNG, through decode and render.
+        let still = pixform::codec::encode(
+            &pixform::Image::from_vec(24, 16, pixform::PixelLayout::Rgba8, canvas).expect("size"),
+            ImageFormat::Png,
+            &pixform::codec::EncodeOptions::default(),
+        )
+        .expect("png");
+        let still_info = probe(&still, &Limits::default()).expect("probe");
+        let want = pixform::render(&still, &still_info, &plan, &Limits::default()).expect("render");
+        assert_eq!(
+            (rendered.image.width(), rendered.image.height()),
+            (12, 18),
+            "frame {n}"
+        );
+        assert_eq!(
+            (want.image.width(), want.image.height(), want.image.layout()),
+            (12, 18, rendered.image.layout()),
+            "frame {n}"
+        );
+        assert_eq!(rendered.image.data(), want.image.data(), "frame {n}");
+        n += 1;
+    }
+    assert_eq!(n, 3);
+}

@@ -49,16 +49,52 @@ pub(crate) fn render_with(
     limits: &Limits,
     ws: &mut Workspace,
 ) -> Result<Rendered, Error> {
+    let resized = if info.format == ImageFormat::Svg {
+        render_vector(input, info, plan, limits)?
+    } else {
+        let decoded = decode(input, plan, limits, ws)?;
+        resize_decoded(decoded, info, plan, ws)?
+    };
+    finish(resized, ws)
+}
+
+/// Renders every pixel stage of `plan` on an image already decoded from the source `info`
+/// describes (a composed animation frame, or pixels from a decoder of the caller's): the same
+/// crop, resize, orientation, canvas, effects and colour as [`render`], which is this after
+/// its decode. `decoded` must have the source's stored size.
+pub fn render_decoded(decoded: Decoded, info: &SourceInfo, plan: &Plan) -> Result<Rendered, Error> {
+    render_decoded_with(decoded, info, plan, &mut Workspace::new())
+}
+
+/// [`render_decoded`] with the buffers of `ws`.
+pub(crate) fn render_decoded_with(
+    decoded: Decoded,
+    info: &SourceInfo,
+    plan: &Plan,
+    ws: &mut Workspace,
+) -> Result<Rendered, Error> {
+    let (w, h) = (decoded.image.width(), decoded.image.height());
+    if (w, h) != (info.stored_width, info.stored_height) {
+        return Err(Error::Codec(codec::CodecError::internal(
+            info.format,
+            format!(
+                "a {w}x{h} image for a {}x{} source",
+                info.stored_width, info.stored_height
+            ),
+        )));
+    }
+    let resized = resize_decoded(decoded, info, plan, ws)?;
+    finish(resized, ws)
+}
+
+/// Orientation, canvas, effects and colour: everything after the resize.
+fn finish(resized: Resized, ws: &mut Workspace) -> Result<Rendered, Error> {
     let Resized {
         image: resized,
         exif,
         icc_profile,
         plan,
-    } = if info.format == ImageFormat::Svg {
-        render_vector(input, info, plan, limits)?
-    } else {
-        decode_and_resize(input, info, plan, limits, ws)?
-    };
+    } = resized;
     let total = exif.then(user_orientation(&plan));
     let mut image = total.apply_pooled(resized, &mut ws.pool)?;
 
@@ -119,15 +155,13 @@ struct Resized {
     plan: Plan,
 }
 
-/// Raster sources: shrink-on-load decode, then one crop+resize pass.
-fn decode_and_resize(
-    input: &[u8],
+/// Raster sources, after the (shrink-on-load) decode: one crop+resize pass.
+fn resize_decoded(
+    decoded: Decoded,
     info: &SourceInfo,
     plan: &Plan,
-    limits: &Limits,
     ws: &mut Workspace,
 ) -> Result<Resized, Error> {
-    let decoded = decode(input, plan, limits, ws)?;
     let exif = decoded.orientation;
     let stored = Stored {
         image: &decoded.image,

@@ -7,7 +7,7 @@ mod execute;
 mod workspace;
 
 pub(crate) use execute::render_with;
-pub use execute::{render, Rendered};
+pub use execute::{render, render_decoded, Rendered};
 pub(crate) use workspace::Workspace;
 
 /// The planning facts of a probed source: the execute layer knows both sides.
