@@ -332,3 +332,87 @@ fn composed_frames_render_through_the_still_pipeline() {
     }
     assert_eq!(n, 3);
 }
+
+/// Composes `bytes`, renders every frame with `query` and writes the frames as an animated
+/// GIF with the source's delays and plays.
+fn to_animated_gif(bytes: &[u8], query: &str) -> Vec<u8> {
+    let info = probe(bytes, &Limits::default()).expect("probe");
+    let spec = pixform::TransformSpec::from_query(query).expect("query");
+    let plan = pixform::plan::plan(
+        &pixform::plan::SourceFacts::from(&info),
+        &spec,
+        &pixform::plan::PlanOptions::default(),
+    )
+    .expect("plan");
+    let mut out = pixform::codec::GifAnimation::new(
+        plan.width,
+        plan.height,
+        info.loop_count.expect("animated"),
+    )
+    .expect("encoder");
+    let mut frames = pixform::codec::frames(bytes, &Limits::default()).expect("opens");
+    while let Some(meta) = frames.next_frame().expect("frame") {
+        let image = pixform::Image::from_vec(
+            frames.width(),
+            frames.height(),
+            pixform::PixelLayout::Rgba8,
+            frames.canvas().to_vec(),
+        )
+        .expect("size");
+        let decoded = pixform::codec::Decoded {
+            image,
+            orientation: pixform::ops::Orientation::Identity,
+            icc_profile: None,
+        };
+        let rendered = pixform::render_decoded(decoded, &info, &plan).expect("render");
+        out.add(&rendered.image, meta.delay_ms).expect("add");
+    }
+    out.finish().expect("finish")
+}
+
+#[test]
+fn animated_gif_output_keeps_frames_delays_and_plays() {
+    let cases = [
+        ("gif-3frames-loop2.gif", 3),
+        ("gif-3frames-once.gif", 1),
+        ("gif-3frames-forever.gif", 0),
+        ("webp-3frames-loop3.webp", 3),
+        ("apng-3frames-loop4.png", 4),
+    ];
+    let colours = [[200, 30, 30, 255], [30, 200, 30, 255], [30, 30, 200, 255]];
+    for (name, plays) in cases {
+        for (query, size) in [
+            ("w=12", (12, 8)),
+            ("w=12&or=90", (12, 18)),
+            ("blur=5", (24, 16)),
+        ] {
+            let gif = to_animated_gif(&anim(name), query);
+            let info = probe(&gif, &Limits::default()).expect("probe output");
+            assert_eq!(
+                (
+                    info.format,
+                    (info.width, info.height),
+                    info.frames,
+                    info.duration_ms,
+                    info.loop_count
+                ),
+                (ImageFormat::Gif, size, 3, Some(390), Some(plays)),
+                "{name} {query}"
+            );
+            // Flat colours survive resizing, rotation, blur and quantization (WebP's
+            // composition may be one level off).
+            let frames = composed(&gif);
+            for (i, ((canvas, delay), colour)) in frames.iter().zip(colours).enumerate() {
+                assert_eq!(*delay, [100, 250, 40][i], "{name} {query} frame {i}");
+                let worst = canvas
+                    .chunks_exact(4)
+                    .flat_map(|p| p.iter().zip(colour).map(|(a, b)| a.abs_diff(b)))
+                    .max();
+                assert!(
+                    worst <= Some(1),
+                    "{name} {query} frame {i}: off by {worst:?}"
+                );
+            }
+        }
+    }
+}

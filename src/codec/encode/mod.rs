@@ -4,6 +4,7 @@
 #[cfg(feature = "avif")]
 mod avif;
 mod gif;
+pub use gif::GifAnimation;
 #[cfg(not(feature = "turbojpeg"))]
 mod jpeg;
 mod png;
