@@ -416,3 +416,38 @@ fn animated_gif_output_keeps_frames_delays_and_plays() {
         }
     }
 }
+
+/// Every prefix and every single-byte change of the fixtures composes to typed errors or to
+/// frames of the header's size and count: never a panic, never more frames than declared.
+#[test]
+fn truncated_and_mutated_animations_fail_typed() {
+    let names = [
+        "gif-3frames-loop2.gif",
+        "webp-3frames-loop3.webp",
+        "apng-3frames-loop4.png",
+        "apng-dispose-blend.png",
+    ];
+    for name in names {
+        let whole = anim(name);
+        let mut variants: Vec<Vec<u8>> = (0..whole.len()).map(|n| whole[..n].to_vec()).collect();
+        for i in 0..whole.len() {
+            for flip in [0x01, 0x80, 0xFF] {
+                let mut v = whole.clone();
+                v[i] ^= flip;
+                variants.push(v);
+            }
+        }
+        for bytes in &variants {
+            let Ok(mut frames) = pixform::codec::frames(bytes, &Limits::default()) else {
+                continue;
+            };
+            let canvas = frames.width() as usize * frames.height() as usize * 4;
+            let mut n = 0;
+            while let Ok(Some(_)) = frames.next_frame() {
+                assert_eq!(frames.canvas().len(), canvas, "{name}");
+                n += 1;
+                assert!(n <= frames.count(), "{name}: more frames than declared");
+            }
+        }
+    }
+}
