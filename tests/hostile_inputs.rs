@@ -1886,7 +1886,9 @@ fn heif_containers_are_checked_from_their_boxes() {
     let e = rejected("meta past EOF", &cases[2].1, "", &limits);
     assert_eq!(
         corrupt_detail(&e, Avif),
-        Some(format!("box 'meta' in file declares 2147418112 bytes, {meta_left} are left").as_str())
+        Some(
+            format!("box 'meta' in file declares 2147418112 bytes, {meta_left} are left").as_str()
+        )
     );
     // Every prefix: a typed error, never a panic, and never more than the header bound.
     for len in 0..good.len() {
