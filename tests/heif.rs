@@ -201,3 +201,26 @@ fn every_prefix_of_a_fixture_is_a_typed_error() {
         }
     }
 }
+
+/// Planning needs only the header: a HEIC is served as JPEG (PNG with alpha), an AVIF as AVIF,
+/// and the size follows the orientation the container declares.
+#[test]
+fn plans_come_from_the_header() {
+    // (file, query, width, height, content type)
+    let cases = [
+        ("opaque-96x64.heic", "w=48", 48, 32, "image/jpeg"),
+        ("alpha-96x64.heic", "w=48", 48, 32, "image/png"),
+        ("opaque-96x64.avif", "w=48", 48, 32, "image/avif"),
+        // 96x64 stored, 64x96 upright.
+        ("irot3-96x64.avif", "w=32", 32, 48, "image/avif"),
+        ("grid2x2-192x128.avif", "h=64", 96, 64, "image/avif"),
+    ];
+    for (file, query, w, h, content_type) in cases {
+        let p = support::plan_for(&fixture(file), query);
+        assert_eq!(
+            (p.width, p.height, p.content_type),
+            (w, h, content_type),
+            "{file} {query}"
+        );
+    }
+}
