@@ -368,7 +368,7 @@ fn read_property(f: ImageFormat, b: &BoxRef<'_>) -> Result<Property, CodecError>
         b"clap" => {
             let mut r = Reader::new(f, "clap", b.body);
             let (wn, wd, hn, hd) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?);
-            let exact = |n: u32, d: u32| (d != 0 && n % d == 0).then(|| n / d);
+            let exact = |n: u32, d: u32| (d != 0 && n.is_multiple_of(d)).then(|| n / d);
             match (exact(wn, wd), exact(hn, hd)) {
                 (Some(width), Some(height)) => Property::Clap { width, height },
                 _ => {
@@ -454,12 +454,15 @@ fn read_iinf(f: ImageFormat, b: &BoxRef<'_>) -> Result<Vec<(u32, [u8; 4])>, Code
     Ok(items)
 }
 
+/// An `iloc` entry: item ID, construction method, (offset, length) extents.
+type Location = (u32, Construction, Vec<(u64, u64)>);
+
 /// `iloc`: each item's construction method and extents (offsets made absolute, not yet
 /// checked against the file).
 fn read_iloc(
     f: ImageFormat,
     b: &BoxRef<'_>,
-) -> Result<Vec<(u32, Construction, Vec<(u64, u64)>)>, CodecError> {
+) -> Result<Vec<Location>, CodecError> {
     let (version, _, body) = full_box(f, b)?;
     if version > 2 {
         return Err(CodecError::unsupported(
