@@ -459,10 +459,7 @@ type Location = (u32, Construction, Vec<(u64, u64)>);
 
 /// `iloc`: each item's construction method and extents (offsets made absolute, not yet
 /// checked against the file).
-fn read_iloc(
-    f: ImageFormat,
-    b: &BoxRef<'_>,
-) -> Result<Vec<Location>, CodecError> {
+fn read_iloc(f: ImageFormat, b: &BoxRef<'_>) -> Result<Vec<Location>, CodecError> {
     let (version, _, body) = full_box(f, b)?;
     if version > 2 {
         return Err(CodecError::unsupported(
