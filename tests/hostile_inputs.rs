@@ -458,7 +458,13 @@ fn garbage_and_wrong_magic_are_typed_errors() {
         ("gif87 magic only", b"GIF87a\x01\x00", 422),
         ("webp magic only", b"RIFF\0\0\0\0WEBP", 422),
         ("riff, not webp", b"RIFF\0\0\0\0WAVEfmt ", 415),
-        ("avif brand", b"\0\0\0\x1cftypavif\0\0\0\0", 415),
+        // The container is recognised; its `ftyp` box runs past the end.
+        (
+            "avif brand, ftyp cut short",
+            b"\0\0\0\x1cftypavif\0\0\0\0",
+            422,
+        ),
+        ("heic brand, no meta", b"\0\0\0\x10ftypheic\0\0\0\0", 422),
         ("zeros", &[0u8; 4096], 415),
     ];
     for &(name, bytes, status) in cases {
@@ -1859,6 +1865,9 @@ fn heif_containers_are_checked_from_their_boxes() {
     large_size_past_eof.extend_from_slice(&[0, 0, 0, 1]);
     large_size_past_eof.extend_from_slice(b"mdat");
     large_size_past_eof.extend_from_slice(&(1u64 << 62).to_be_bytes());
+    let mut many_items = good.clone();
+    let at = heif_box_at(&good, b"iinf");
+    many_items[at + 12..at + 14].copy_from_slice(&65535u16.to_be_bytes());
     let ipco_at = heif_box_at(&good, b"ipco");
     let truncated_ipco = good[..ipco_at + 12].to_vec();
     let mut extent_past_eof = good.clone();
@@ -1878,6 +1887,8 @@ fn heif_containers_are_checked_from_their_boxes() {
             Want::CorruptWith("box 'mdat' in file declares 4611686018427387904 bytes, 16 are left")),
         ("file cut inside ipco", truncated_ipco, Want::Corrupt),
         ("extent past EOF", extent_past_eof, Want::Corrupt),
+        ("iinf declaring 65535 items", many_items,
+            Want::Unsupported("65535 items (pixform reads at most 4096)")),
     ];
     for (name, bytes, want) in &cases {
         let outcome = Err(rejected(name, bytes, "", &limits));
