@@ -41,7 +41,7 @@ while IFS= read -r image; do
         next transform && { printf '%s\n' "$query"; cat "$image"; } >"$seed"
     done
 done < <(find "$testdata/" -type f \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.gif' \
-    -o -iname '*.webp' -o -iname '*.svg' -o -path '*/bad/*' \) -size -256k | sort)
+    -o -iname '*.webp' -o -iname '*.svg' -o -iname '*.avif' -o -iname '*.heic' -o -path '*/bad/*' \) -size -256k | sort)
 
 # JPEGs for the DC-only decoder, as they are and with a byte appended after the end-of-image
 # marker (its parity selects sRGB conversion).

@@ -19,6 +19,9 @@ pub enum ImageFormat {
     Avif,
     /// TIFF: read (first page), never written; see [`ImageFormat::can_encode`].
     Tiff,
+    /// HEIC (HEVC-coded HEIF): read (primary image), never written; decoding needs the `heic`
+    /// Cargo feature, the header is read by every build.
+    Heic,
     /// SVG: rasterised at the output size, or served as it is when no parameter changes
     /// pixels; never written as a raster target ([`ImageFormat::can_encode`]).
     Svg,
@@ -26,24 +29,28 @@ pub enum ImageFormat {
 
 impl ImageFormat {
     /// Every format, in declaration order: the one list the lookups below search.
-    pub const ALL: [ImageFormat; 7] = [
+    pub const ALL: [ImageFormat; 8] = [
         ImageFormat::Jpeg,
         ImageFormat::Png,
         ImageFormat::Webp,
         ImageFormat::Gif,
         ImageFormat::Avif,
         ImageFormat::Tiff,
+        ImageFormat::Heic,
         ImageFormat::Svg,
     ];
 
     /// The format whose [`extension`](Self::extension) is `ext`, ignoring ASCII case; `jpeg`
-    /// is accepted for JPEG and `tif` for TIFF as well. `None` for anything else.
+    /// is accepted for JPEG, `tif` for TIFF and `heif` for HEIC as well. `None` for anything else.
     pub fn from_extension(ext: &str) -> Option<ImageFormat> {
         if ext.eq_ignore_ascii_case("jpeg") {
             return Some(ImageFormat::Jpeg);
         }
         if ext.eq_ignore_ascii_case("tif") {
             return Some(ImageFormat::Tiff);
+        }
+        if ext.eq_ignore_ascii_case("heif") {
+            return Some(ImageFormat::Heic);
         }
         Self::ALL
             .into_iter()
@@ -67,6 +74,7 @@ impl ImageFormat {
             ImageFormat::Gif => "image/gif",
             ImageFormat::Avif => "image/avif",
             ImageFormat::Tiff => "image/tiff",
+            ImageFormat::Heic => "image/heic",
             ImageFormat::Svg => "image/svg+xml",
         }
     }
@@ -80,6 +88,7 @@ impl ImageFormat {
             ImageFormat::Gif => "gif",
             ImageFormat::Avif => "avif",
             ImageFormat::Tiff => "tiff",
+            ImageFormat::Heic => "heic",
             ImageFormat::Svg => "svg",
         }
     }
@@ -89,13 +98,16 @@ impl ImageFormat {
         !matches!(self, ImageFormat::Jpeg)
     }
 
-    /// Whether pixform writes this format: every format but TIFF and SVG, which are inputs only
+    /// Whether pixform writes this format: every format but TIFF, HEIC and SVG, which are inputs only
     /// (a camera or print master is served as JPEG, or PNG when it has alpha; a rasterised SVG
     /// as PNG; an SVG asked for with no pixel parameter as its own bytes). Output
     /// negotiation (`fm`, `auto=format`, [`crate::accepted_formats`]) only ever yields
     /// formats for which this is true.
     pub fn can_encode(self) -> bool {
-        !matches!(self, ImageFormat::Tiff | ImageFormat::Svg)
+        !matches!(
+            self,
+            ImageFormat::Tiff | ImageFormat::Heic | ImageFormat::Svg
+        )
     }
 }
 
@@ -121,7 +133,8 @@ mod tests {
             ("Png", Some(ImageFormat::Png)),
             ("tiff", Some(ImageFormat::Tiff)),
             ("TIF", Some(ImageFormat::Tiff)),
-            ("heic", None),
+            ("heic", Some(ImageFormat::Heic)),
+            ("HEIF", Some(ImageFormat::Heic)),
             ("SVG", Some(ImageFormat::Svg)),
             ("", None),
             (".png", None),
@@ -146,7 +159,7 @@ mod tests {
     }
 
     #[test]
-    fn only_tiff_and_svg_are_input_only() {
+    fn only_tiff_heic_and_svg_are_input_only() {
         let writable: Vec<ImageFormat> = ImageFormat::ALL
             .into_iter()
             .filter(|f| f.can_encode())

@@ -51,7 +51,9 @@
 //!   painted and buffered within [`Limits::max_svg_render_pixels`].
 //!
 //! Formats (the README's "Formats" table has the details): JPEG, PNG, WebP and GIF in and out,
-//! AVIF out (feature `avif`), TIFF and SVG in (always built, pure Rust).
+//! AVIF out (feature `avif`), TIFF and SVG in (always built, pure Rust). AVIF and HEIC
+//! headers are read in every build (size, orientation, alpha; probing and planning work);
+//! their pixels are not decoded yet, which answers 415 naming the decoder's feature.
 //!
 //! Cargo features (Default: `cli`, `avif`): `cli` builds the `pixform` tool, `avif` the AVIF
 //! encoder, `parallel` runs the tool's batches on every core, `turbojpeg` codes JPEG with

@@ -458,7 +458,13 @@ fn garbage_and_wrong_magic_are_typed_errors() {
         ("gif87 magic only", b"GIF87a\x01\x00", 422),
         ("webp magic only", b"RIFF\0\0\0\0WEBP", 422),
         ("riff, not webp", b"RIFF\0\0\0\0WAVEfmt ", 415),
-        ("avif brand", b"\0\0\0\x1cftypavif\0\0\0\0", 415),
+        // The container is recognised; its `ftyp` box runs past the end.
+        (
+            "avif brand, ftyp cut short",
+            b"\0\0\0\x1cftypavif\0\0\0\0",
+            422,
+        ),
+        ("heic brand, no meta", b"\0\0\0\x10ftypheic\0\0\0\0", 422),
         ("zeros", &[0u8; 4096], 415),
     ];
     for &(name, bytes, status) in cases {
@@ -1853,6 +1859,9 @@ fn svg_data_images_pass_pixforms_own_limits() {
 fn composing_frames_holds_one_canvas_not_every_frame() {
     const SIDE: u16 = 256;
     const FRAMES: usize = 200;
+    // Held while the input is built too: the peak counter is global, so allocating outside
+    // the lock would inflate another test's measurement.
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let canvas = usize::from(SIDE) * usize::from(SIDE) * 4;
     let mut bytes = Vec::new();
     {
@@ -1873,7 +1882,6 @@ fn composing_frames_holds_one_canvas_not_every_frame() {
             enc.write_frame(&frame).expect("in memory");
         }
     }
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let base = CURRENT.load(Ordering::SeqCst);
     PEAK.store(base, Ordering::SeqCst);
     let started = std::time::Instant::now();
@@ -1895,4 +1903,133 @@ fn composing_frames_holds_one_canvas_not_every_frame() {
         "{:?}",
         started.elapsed()
     );
+}
+
+// --- HEIF (AVIF, HEIC) containers -----------------------------------------------------------
+
+fn heif_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {
+    let mut out = u32::try_from(body.len() + 8)
+        .expect("box fits")
+        .to_be_bytes()
+        .to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(body);
+    out
+}
+
+fn heif_full_box(kind: &[u8; 4], version: u8, body: &[u8]) -> Vec<u8> {
+    let mut b = vec![version, 0, 0, 0];
+    b.extend_from_slice(body);
+    heif_box(kind, &b)
+}
+
+/// A one-item AVIF: `ispe` of `width`×`height`, an `iloc` entry declaring `extents` extents
+/// (only the first is written when `extents > 1`, as a hostile file would), 16 bytes of "AV1
+/// data" in `mdat`.
+fn heif_file(width: u32, height: u32, extents: u16) -> Vec<u8> {
+    let ftyp = heif_box(b"ftyp", b"avif\0\0\0\0avifmif1miaf");
+    let hdlr = heif_full_box(b"hdlr", 0, b"\0\0\0\0pict\0\0\0\0\0\0\0\0\0\0\0\0\0");
+    let pitm = heif_full_box(b"pitm", 0, &1u16.to_be_bytes());
+    let infe = heif_full_box(b"infe", 2, b"\0\x01\0\0av01\0");
+    let mut iinf_body = 1u16.to_be_bytes().to_vec();
+    iinf_body.extend_from_slice(&infe);
+    let iinf = heif_full_box(b"iinf", 0, &iinf_body);
+    let mut ispe_body = width.to_be_bytes().to_vec();
+    ispe_body.extend_from_slice(&height.to_be_bytes());
+    let ispe = heif_full_box(b"ispe", 0, &ispe_body);
+    let av1c = heif_box(b"av1C", &[0x81, 0, 0x0C, 0]);
+    let ipco = heif_box(b"ipco", &[ispe, av1c].concat());
+    let ipma = heif_full_box(b"ipma", 0, &[0, 0, 0, 1, 0, 1, 2, 0x81, 0x82]);
+    let iprp = heif_box(b"iprp", &[ipco, ipma].concat());
+    // iloc v0: offset and length 4 bytes, no base offset; its one extent's offset is patched
+    // once the size of everything before `mdat` is known.
+    let mut iloc_body = vec![0x44, 0x00];
+    iloc_body.extend_from_slice(&1u16.to_be_bytes());
+    iloc_body.extend_from_slice(&1u16.to_be_bytes());
+    iloc_body.extend_from_slice(&0u16.to_be_bytes());
+    iloc_body.extend_from_slice(&extents.to_be_bytes());
+    iloc_body.extend_from_slice(&0u32.to_be_bytes());
+    iloc_body.extend_from_slice(&16u32.to_be_bytes());
+    let iloc = heif_full_box(b"iloc", 0, &iloc_body);
+    let meta = heif_full_box(b"meta", 0, &[hdlr, pitm, iinf, iprp, iloc].concat());
+    let mut file = [ftyp, meta].concat();
+    let data_at = u32::try_from(file.len() + 8).expect("small");
+    let patch = file.len() - 8;
+    file[patch..patch + 4].copy_from_slice(&data_at.to_be_bytes());
+    file.extend_from_slice(&heif_box(b"mdat", &[0x12; 16]));
+    file
+}
+
+/// The byte offset of the first `kind` box's size field.
+fn heif_box_at(file: &[u8], kind: &[u8; 4]) -> usize {
+    file.windows(4)
+        .position(|w| w == kind)
+        .expect("box present")
+        - 4
+}
+
+#[test]
+fn heif_containers_are_checked_from_their_boxes() {
+    use ImageFormat::Avif;
+    let limits = tight();
+    // The well-formed file: its header reads, and the default build has no AV1 decoder.
+    let good = heif_file(64, 48, 1);
+    let info = probe(&good, &limits).expect("probe");
+    assert_eq!((info.format, info.width, info.height), (Avif, 64, 48));
+
+    let mut meta_past_eof = good.clone();
+    let at = heif_box_at(&good, b"meta");
+    meta_past_eof[at..at + 4].copy_from_slice(&0x7FFF_0000u32.to_be_bytes());
+    let meta_left = good.len() - at;
+    let mut large_size_past_eof = good.clone();
+    let at = heif_box_at(&good, b"mdat");
+    // A 64-bit size (size field 1) of 2^62 on `mdat`.
+    large_size_past_eof.truncate(at);
+    large_size_past_eof.extend_from_slice(&[0, 0, 0, 1]);
+    large_size_past_eof.extend_from_slice(b"mdat");
+    large_size_past_eof.extend_from_slice(&(1u64 << 62).to_be_bytes());
+    let mut many_items = good.clone();
+    let at = heif_box_at(&good, b"iinf");
+    many_items[at + 12..at + 14].copy_from_slice(&65535u16.to_be_bytes());
+    let ipco_at = heif_box_at(&good, b"ipco");
+    let truncated_ipco = good[..ipco_at + 12].to_vec();
+    let mut extent_past_eof = good.clone();
+    let at = heif_box_at(&good, b"iloc");
+    // The extent's length field: the last 4 bytes of `iloc`.
+    let len_at = at + 12 + 2 + 2 + 2 + 2 + 2 + 4;
+    extent_past_eof[len_at..len_at + 4].copy_from_slice(&1_000_000u32.to_be_bytes());
+
+    #[rustfmt::skip]
+    let cases: Vec<(&str, Vec<u8>, Want)> = vec![
+        ("ispe 65535²", heif_file(65535, 65535, 1),
+            Want::Limit(("max_source_pixels", 65535 * 65535, 4_000_000))),
+        ("iloc with 65535 extents", heif_file(64, 48, 65535),
+            Want::CorruptWith("iloc: item 1 declares 65535 extents, the box holds 8 bytes")),
+        ("meta box size past EOF", meta_past_eof, Want::Corrupt),
+        ("mdat 64-bit size 2^62", large_size_past_eof,
+            Want::CorruptWith("box 'mdat' in file declares 4611686018427387904 bytes, 16 are left")),
+        ("file cut inside ipco", truncated_ipco, Want::Corrupt),
+        ("extent past EOF", extent_past_eof, Want::Corrupt),
+        ("iinf declaring 65535 items", many_items,
+            Want::Unsupported("65535 items (pixform reads at most 4096)")),
+    ];
+    for (name, bytes, want) in &cases {
+        let outcome = Err(rejected(name, bytes, "", &limits));
+        check_want(name, Avif, &outcome, want);
+    }
+    let e = rejected("meta past EOF", &cases[2].1, "", &limits);
+    assert_eq!(
+        corrupt_detail(&e, Avif),
+        Some(
+            format!("box 'meta' in file declares 2147418112 bytes, {meta_left} are left").as_str()
+        )
+    );
+    // Every prefix: a typed error, never a panic, and never more than the header bound.
+    for len in 0..good.len() {
+        let e = rejected("prefix", &good[..len], "", &limits);
+        assert!(
+            matches!(e.http_status(), 415 | 422),
+            "prefix of {len} bytes: {e:?}"
+        );
+    }
 }

@@ -12,6 +12,9 @@
 //!   at its intrinsic size there, and by [`render_vector`] at any size and window. JPEGs can be downscaled in the DCT domain
 //!   ([`DecodeOptions::scale_denom`], sizes from [`scaled_size`]). Embedded ICC profiles are
 //!   converted to sRGB with moxcms unless asked to keep them.
+//!   AVIF and HEIC headers are probed (the HEIF container: size, `irot`/`imir` orientation,
+//!   depth, alpha item, grids); decoding them answers [`CodecError::Unsupported`] naming the
+//!   Cargo feature a decoder would need.
 //!   The decoded image carries its EXIF (for TIFF: Orientation tag)
 //!   [`Orientation`](crate::ops::Orientation), which turns it upright.
 //! * [`decode_hinted`] is the decode of a plan: given the plan's shrink-on-load hint it picks

@@ -19,6 +19,7 @@ use crate::pixels::{BufferPool, Image};
 
 use super::color::to_image;
 use super::error::CodecError;
+use super::header::heif::needs_decoder;
 use super::header::{read_header, Header};
 use super::info::{scaled_size, SourceInfo};
 use super::jpeg_dc;
@@ -181,6 +182,7 @@ fn decode_with_header(
         ImageFormat::Webp => webp::decode(bytes, limits, pool)?,
         ImageFormat::Gif => (gif::decode(bytes, header)?, None),
         ImageFormat::Tiff => tiff::decode(bytes, limits)?,
+        ImageFormat::Avif | ImageFormat::Heic => return Err(needs_decoder(format)),
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };
     let expected = match format {

@@ -142,5 +142,9 @@ pub fn encode_pooled(
             format,
             "output format (SVG is rasterised, or served as it is; never written)",
         )),
+        ImageFormat::Heic => Err(CodecError::unsupported(
+            format,
+            "output format (HEIC is read, never written)",
+        )),
     }
 }

@@ -2,6 +2,7 @@
 //! pixels and without allocating anything sized by the header.
 
 mod gif;
+pub(crate) mod heif;
 mod jpeg;
 pub(crate) mod png;
 pub(crate) mod svg;
@@ -44,8 +45,8 @@ pub(crate) fn sniff(bytes: &[u8]) -> Result<ImageFormat, CodecError> {
         // Classic and BigTIFF, in either byte order (BigTIFF is refused by the header reader,
         // naming it).
         Ok(ImageFormat::Tiff)
-    } else if matches!(bytes.get(4..12), Some(b"ftypavif") | Some(b"ftypavis")) {
-        Ok(ImageFormat::Avif)
+    } else if let Some(format) = heif::sniff(bytes) {
+        Ok(format)
     } else if svg::sniff(bytes) {
         Ok(ImageFormat::Svg)
     } else {
@@ -66,7 +67,7 @@ pub(crate) fn read_header(bytes: &[u8], limits: &Limits) -> Result<Header, Codec
         ImageFormat::Webp => webp::read(bytes, limits)?,
         ImageFormat::Tiff => tiff::read(bytes, limits)?,
         ImageFormat::Svg => svg::read(bytes, limits)?,
-        other => return Err(CodecError::unsupported(other, "input format (decoding)")),
+        f @ (ImageFormat::Avif | ImageFormat::Heic) => heif::read(bytes, f, limits)?,
     };
     check_source(&header.info, header.frame_pixels, limits)?;
     Ok(header)
