@@ -72,8 +72,34 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOCATOR: Counting = Counting;
 
-/// Peak measurements are global: one case at a time.
+/// Peak measurements are global: one test at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
+
+thread_local! {
+    static HOLDS_SERIAL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// [`SERIAL`], held by the calling thread until dropped; a nested call on the same thread
+/// holds nothing. Every test takes it first, so no other test allocates (building its inputs,
+/// say) while a peak is measured.
+struct Serial(Option<std::sync::MutexGuard<'static, ()>>);
+
+impl Drop for Serial {
+    fn drop(&mut self) {
+        if self.0.is_some() {
+            HOLDS_SERIAL.with(|h| h.set(false));
+        }
+    }
+}
+
+fn serial() -> Serial {
+    if HOLDS_SERIAL.with(std::cell::Cell::get) {
+        return Serial(None);
+    }
+    let guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    HOLDS_SERIAL.with(|h| h.set(true));
+    Serial(Some(guard))
+}
 
 /// Limits of a small image server: 4 MP sources, 1024 px outputs, 1 MiB metadata.
 fn tight() -> Limits {
@@ -132,7 +158,7 @@ fn bounded(
     limits: &Limits,
     bound: u64,
 ) -> Result<(u32, u32), Error> {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let base = CURRENT.load(Ordering::SeqCst);
     PEAK.store(base, Ordering::SeqCst);
     let outcome = execute(bytes, query, limits);
@@ -443,6 +469,7 @@ fn jpeg_with_exif(tiff: &[u8]) -> Vec<u8> {
 
 #[test]
 fn garbage_and_wrong_magic_are_typed_errors() {
+    let _serial = serial();
     let cases: &[(&str, &[u8], u16)] = &[
         ("empty", b"", 415),
         ("one byte", b"\xff", 415),
@@ -490,6 +517,7 @@ type Bomb = (&'static str, Vec<u8>, ImageFormat, Hit);
 
 #[test]
 fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
+    let _serial = serial();
     use ImageFormat::{Gif, Jpeg, Png, Tiff, Webp};
     const W: &str = "max_source_width";
     const H: &str = "max_source_height";
@@ -557,6 +585,7 @@ fn headers_claiming_huge_sizes_hit_a_limit_before_allocating() {
 
 #[test]
 fn png_zlib_bomb_hits_a_limit() {
+    let _serial = serial();
     // 20000×20000 1-bit zeros: 50 MB of scanlines in ~50 KB.
     let bomb = png(20_000, 20_000, 1, 0, &[], &zeros_zlib(20_000, 2_501));
     assert!(bomb.len() < 200_000, "{}", bomb.len());
@@ -574,6 +603,7 @@ fn png_zlib_bomb_hits_a_limit() {
 
 #[test]
 fn tiff_deflate_bombs_are_bounded_by_the_header() {
+    let _serial = serial();
     // 20000×20000 grey in one Deflate strip of zeros: 400 MB of samples in ~400 KB, refused
     // from the header.
     let bomb = tiff_grey(20_000, 20_000, 8, &zeros_zlib(20_000, 20_000));
@@ -658,6 +688,7 @@ fn check_want(name: &str, format: ImageFormat, got: &Result<(u32, u32), Error>, 
 /// size the header promised.
 #[test]
 fn inner_bitstreams_larger_than_their_header() {
+    let _serial = serial();
     use ImageFormat::{Gif, Jpeg, Png, Webp};
     // A huge frame header before the real one, and after it.
     let mut huge_first = jpeg_header(8, 8);
@@ -696,6 +727,7 @@ fn inner_bitstreams_larger_than_their_header() {
 
 #[test]
 fn zero_sides_are_errors() {
+    let _serial = serial();
     let tiny_idat = zeros_zlib(1, 2);
     let cases: Vec<(&str, Vec<u8>, u16)> = vec![
         ("png 0x0", png(0, 0, 8, 0, &[], &tiny_idat), 422),
@@ -856,6 +888,7 @@ fn samples() -> Vec<Sample> {
 /// image is whole, then the full-size result.
 #[test]
 fn truncated_samples_give_exact_outcomes() {
+    let _serial = serial();
     for sample in samples() {
         let magic_end = sample.magic.iter().map(|r| r.1).max().unwrap_or(0);
         for cut in 0..=sample.bytes.len() {
@@ -876,6 +909,7 @@ fn truncated_samples_give_exact_outcomes() {
 /// Every sample with each byte in turn xor-ed with 0x5A.
 #[test]
 fn corrupted_samples_give_exact_outcomes() {
+    let _serial = serial();
     for sample in samples() {
         assert_eq!(
             guarded(sample.name, &sample.bytes, "w=32", &tight()).ok(),
@@ -904,6 +938,7 @@ fn corrupted_samples_give_exact_outcomes() {
 
 #[test]
 fn corrupt_exif_is_ignored() {
+    let _serial = serial();
     let le = |v: u32| v.to_le_bytes();
     let entry = |tag: u16, typ: u16, count: u32, value: u32| {
         let mut e = tag.to_le_bytes().to_vec();
@@ -963,6 +998,7 @@ fn corrupt_exif_is_ignored() {
 
 #[test]
 fn oversized_metadata_hits_the_metadata_limit() {
+    let _serial = serial();
     let idat = zeros_zlib(4, 5);
     let big = vec![b'a'; 2 << 20];
     let mut iccp = b"icc\0\0".to_vec();
@@ -1019,6 +1055,7 @@ fn oversized_metadata_hits_the_metadata_limit() {
 
 #[test]
 fn progressive_jpeg_with_hundreds_of_scans_is_bounded() {
+    let _serial = serial();
     let jpeg = encoded(&gradient(64, 48, false), ImageFormat::Jpeg, true);
     let sos = jpeg
         .windows(2)
@@ -1105,6 +1142,7 @@ type ScanCase = (usize, &'static str, Result<(u32, u32), &'static str>);
 /// is linear in the input and it needs no cap.
 #[test]
 fn jpeg_scan_count_is_capped() {
+    let _serial = serial();
     let cases: &[ScanCase] = &[
         (10, "", Ok((1000, 1000))),
         (10, "w=300", Ok((300, 300))),
@@ -1134,6 +1172,7 @@ fn jpeg_scan_count_is_capped() {
 
 #[test]
 fn gif_frames_outside_the_screen() {
+    let _serial = serial();
     // Whole frames are clipped to the screen; a frame whose data is cut short, or longer than
     // the frame (one pixel for a 0×0 frame), is corrupt.
     let cases: Vec<(&str, Vec<u8>, Want)> = vec![
@@ -1173,6 +1212,7 @@ const FITS: &[&str] = &["clip", "crop", "fill", "fillmax", "max", "min", "scale"
 
 #[test]
 fn extreme_aspect_ratios_through_every_fit_mode() {
+    let _serial = serial();
     let mut limits = tight();
     limits.max_output_side = 8192;
     limits.max_output_pixels = 8192 * 8192;
@@ -1223,6 +1263,7 @@ fn tiled_tiff(tw: u32, tl: u32) -> Vec<u8> {
 /// compressed data: a typed error from the decoder, in bounded memory.
 #[test]
 fn tiff_tables_are_checked_before_decoding() {
+    let _serial = serial();
     let mut ifd_past_end = std::fs::read(support::testdata("tiff/rgb8-lzw.tif")).expect("fixture");
     ifd_past_end[4..8].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
     let cases: Vec<(&str, Vec<u8>, Result<&str, Hit>)> = vec![
@@ -1326,6 +1367,7 @@ fn tiff_tables_are_checked_before_decoding() {
 
 #[test]
 fn every_bad_file_errors() {
+    let _serial = serial();
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/bad");
     let mut names = Vec::new();
     for entry in std::fs::read_dir(&dir).expect("testdata/bad") {
@@ -1348,6 +1390,7 @@ fn every_bad_file_errors() {
 /// 2 GiB for a 65535×1 source under default limits); the pipeline resizes in two steps then.
 #[test]
 fn resize_intermediate_stays_bounded() {
+    let _serial = serial();
     let mut limits = tight();
     limits.max_output_side = 8192;
     let bytes = encoded(&gradient(8192, 1, false), ImageFormat::Png, false);
@@ -1394,6 +1437,7 @@ fn near(value: u64, pick: u8) -> u64 {
 /// exactly the declared size and frame count. Every limit is reached many times.
 #[test]
 fn header_limits_name_the_first_limit_exceeded() {
+    let _serial = serial();
     use ImageFormat::{Gif, Jpeg, Png, Tiff, Webp};
     let names = [
         "max_input_bytes",
@@ -1516,7 +1560,7 @@ fn svg_case(name: &str, svg: &str, query: &str, bound: u64) -> Result<(u32, u32)
 /// The decoded RGBA pixels of an SVG rendered through `transform` with `query`.
 fn svg_pixels(svg: &str, query: &str) -> image::RgbaImage {
     // Under the lock, so this allocation does not count in another case's peak.
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let _serial = serial();
     let out = transform(
         svg.as_bytes(),
         &TransformSpec::from_query(query).expect("query"),
@@ -1524,13 +1568,6 @@ fn svg_pixels(svg: &str, query: &str) -> image::RgbaImage {
     )
     .expect("render");
     support::decode_rgba(&out.bytes)
-}
-
-/// Builds a test input under the lock, so its allocations do not count in another case's
-/// peak.
-fn serial<T>(build: impl FnOnce() -> T) -> T {
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    build()
 }
 
 fn svg_codec_error(e: &Error) -> &CodecError {
@@ -1542,6 +1579,7 @@ fn svg_codec_error(e: &Error) -> &CodecError {
 
 #[test]
 fn svg_entity_bombs_fail_from_the_declarations() {
+    let _serial = serial();
     let mut laughs =
         String::from("<?xml version=\"1.0\"?>\n<!DOCTYPE svg [\n<!ENTITY l0 \"lol\">\n");
     for i in 1..10 {
@@ -1583,6 +1621,7 @@ fn svg_entity_bombs_fail_from_the_declarations() {
 
 #[test]
 fn svg_nesting_and_use_expansion_hit_their_limits() {
+    let _serial = serial();
     let deep = format!(
         "<svg width=\"10\" height=\"10\">{}<rect width=\"1\" height=\"1\"/>{}</svg>",
         "<g>".repeat(10_000),
@@ -1640,6 +1679,7 @@ fn svg_nesting_and_use_expansion_hit_their_limits() {
 
 #[test]
 fn svg_huge_blur_regions_are_bounded_by_the_output_limit() {
+    let _serial = serial();
     // resvg#814: an objectBoundingBox filter region hundreds of times the shape, with a blur
     // of 1e9. resvg clips the region to 5× the canvas per side; the offscreen buffers alive
     // at once must fit `max_output_pixels` (1 MP here).
@@ -1679,6 +1719,7 @@ fn svg_huge_blur_regions_are_bounded_by_the_output_limit() {
 
 #[test]
 fn svg_painting_work_is_bounded() {
+    let _serial = serial();
     // 5000 rectangles each covering the canvas: 5 G pixels painted at 1000×1000, refused
     // from the tree before any is painted, at the 1074th (1 G pixels is the default). The
     // XML and the usvg tree of 5000 elements take about 4.6 MB.
@@ -1702,6 +1743,7 @@ fn svg_painting_work_is_bounded() {
 
 #[test]
 fn svg_is_rendered_at_the_output_size() {
+    let _serial = serial();
     // 2000×2000 declared (a 16 MB raster at full size); w=100 allocates about the output.
     let svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"2000\" height=\"2000\">\
                <rect width=\"1000\" height=\"2000\" fill=\"#0a0\"/></svg>";
@@ -1718,6 +1760,7 @@ fn svg_is_rendered_at_the_output_size() {
 
 #[test]
 fn svg_external_references_are_never_loaded() {
+    let _serial = serial();
     // A red PNG on disk and a listener on a local port: neither may be read.
     let dir = std::env::temp_dir().join(format!("pixform-svg-href-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -1777,9 +1820,10 @@ fn svg_external_references_are_never_loaded() {
 
 #[test]
 fn svg_data_images_pass_pixforms_own_limits() {
+    let _serial = serial();
     // A data: PNG declaring 20000×20000 over a small zlib bomb: refused by the probe, so the
     // image is not drawn and nothing of its size is allocated.
-    let bomb = serial(|| png(20_000, 20_000, 8, 0, &[], &zeros_zlib(64, 20_001)));
+    let bomb = png(20_000, 20_000, 8, 0, &[], &zeros_zlib(64, 20_001));
     let svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\">\
          <image width=\"16\" height=\"16\" href=\"data:image/png;base64,{}\"/></svg>",
@@ -1792,7 +1836,7 @@ fn svg_data_images_pass_pixforms_own_limits() {
     assert!(svg_pixels(&svg, "w=16").pixels().all(|p| p[3] == 0));
     // One 1000×1000 data: PNG (1 KB of zlib) drawn 2000 times: each use decodes it again,
     // 2 G pixels of work at a 16×16 output, refused from the tree (1 G pixels by default).
-    let flat = serial(|| png(1000, 1000, 8, 0, &[], &zeros_zlib(1000, 1001)));
+    let flat = png(1000, 1000, 8, 0, &[], &zeros_zlib(1000, 1001));
     let b64 = base64::engine::general_purpose::STANDARD.encode(&flat);
     let reuse = |times: usize| {
         format!(
@@ -1825,14 +1869,8 @@ fn svg_data_images_pass_pixforms_own_limits() {
     // Two distinct 1000×1000 JPEGs: pixform decodes embedded JPEGs, together at most
     // `max_output_pixels` (1 MP here); the second is refused before it is decoded.
     let jpeg = |v: u8| {
-        serial(|| {
-            let img = Image::filled(1000, 1000, PixelLayout::Rgb8, &[v, v, v]).expect("image");
-            base64::engine::general_purpose::STANDARD.encode(encoded(
-                &img,
-                ImageFormat::Jpeg,
-                false,
-            ))
-        })
+        let img = Image::filled(1000, 1000, PixelLayout::Rgb8, &[v, v, v]).expect("image");
+        base64::engine::general_purpose::STANDARD.encode(encoded(&img, ImageFormat::Jpeg, false))
     };
     let two = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"16\" height=\"16\">\
@@ -1857,11 +1895,9 @@ fn svg_data_images_pass_pixforms_own_limits() {
 /// current raw frame and the decoder's tables: never every frame.
 #[test]
 fn composing_frames_holds_one_canvas_not_every_frame() {
+    let _serial = serial();
     const SIDE: u16 = 256;
     const FRAMES: usize = 200;
-    // Held while the input is built too: the peak counter is global, so allocating outside
-    // the lock would inflate another test's measurement.
-    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let canvas = usize::from(SIDE) * usize::from(SIDE) * 4;
     let mut bytes = Vec::new();
     {
@@ -1970,6 +2006,7 @@ fn heif_box_at(file: &[u8], kind: &[u8; 4]) -> usize {
 
 #[test]
 fn heif_containers_are_checked_from_their_boxes() {
+    let _serial = serial();
     use ImageFormat::Avif;
     let limits = tight();
     // The well-formed file: its header reads, and the default build has no AV1 decoder.
