@@ -66,7 +66,7 @@ fn safe(name: &str) -> String {
     {
         name.to_owned()
     } else {
-        name.bytes().map(|b| format!("{b:02x}")).collect()
+        crate::auth::hex(name.as_bytes())
     }
 }
 

@@ -17,6 +17,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::db::CorsRow;
 use crate::error::ApiError;
+use crate::sanity::{header_text, PROJECT_HEADER, REPOSITORY_HEADER};
 use crate::state::AppState;
 
 /// Longest origin pattern accepted.
@@ -125,12 +126,7 @@ fn named_project(path: &str, headers: &HeaderMap) -> Option<String> {
             return Some(id.to_owned());
         }
     }
-    if let Some(id) = headers
-        .get("x-sanity-project-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
+    if let Some(id) = header_text(headers, PROJECT_HEADER) {
         return Some(id.to_owned());
     }
     headers
@@ -138,17 +134,6 @@ fn named_project(path: &str, headers: &HeaderMap) -> Option<String> {
         .and_then(|v| v.to_str().ok())
         .and_then(|h| h.split(['.', ':']).next())
         .filter(|l| !l.is_empty())
-        .map(str::to_owned)
-}
-
-/// The project of a Prismic request: its `repository` header, the only place the route
-/// itself reads it from.
-fn repository(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get("repository")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
         .map(str::to_owned)
 }
 
@@ -187,13 +172,13 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
             .headers()
             .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
     let (project, named) = if prismic {
-        let project = repository(request.headers());
+        let project = header_text(request.headers(), REPOSITORY_HEADER).map(str::to_owned);
         let named = project.is_some();
         (project, named)
     } else {
         (
             named_project(&path, request.headers()),
-            path_names_project(&path) || request.headers().contains_key("x-sanity-project-id"),
+            path_names_project(&path) || request.headers().contains_key(PROJECT_HEADER),
         )
     };
     let entries = if preflight && !named {

@@ -39,6 +39,22 @@ pub fn valid_dataset_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'_' || *c == b'-')
 }
 
+/// The header naming a Sanity request's project when its path does not.
+pub const PROJECT_HEADER: &str = "x-sanity-project-id";
+/// The header naming a Prismic Asset API request's project (its repository).
+pub const REPOSITORY_HEADER: &str = "repository";
+
+/// A header's value as text, trimmed; `None` when missing, empty or not text. How every
+/// route and the CORS layer read [`PROJECT_HEADER`] and [`REPOSITORY_HEADER`], so they agree
+/// on the project a request names.
+pub fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
 /// The project of a Sanity request: the path's, else `X-Sanity-Project-ID`, else the first
 /// label of `Host` when it names a project. 404 for a named project that does not exist,
 /// 400 when nothing names one.
@@ -47,13 +63,9 @@ pub async fn project(
     from_path: Option<&str>,
     headers: &HeaderMap,
 ) -> ApiResult<String> {
-    let named = from_path.map(str::to_owned).or_else(|| {
-        headers
-            .get("x-sanity-project-id")
-            .and_then(|v| v.to_str().ok())
-            .map(|s| s.trim().to_owned())
-            .filter(|s| !s.is_empty())
-    });
+    let named = from_path
+        .or_else(|| header_text(headers, PROJECT_HEADER))
+        .map(str::to_owned);
     if let Some(id) = named {
         if state.db().project_exists(&id).await? {
             return Ok(id);

@@ -60,6 +60,6 @@ mod url_for_image;
 pub use builder::ImageUrlBuilder;
 pub use error::UrlError;
 pub use options::{FocalPointOption, OptionValue, RectOption, UrlOptions};
-pub use parse::{parse_image_url, ImageResource, ParsedImageUrl, SigningParams};
+pub use parse::{parse_image_url, ImageResource, ParsedImageUrl, SigningParams, SIGNING_KEYS};
 pub use sign::{sign_url, verify_url, VerifiedUrl};
 pub use url_for_image::{DEFAULT_BASE_URL, IN_PROGRESS_PLACEHOLDER};

@@ -125,8 +125,9 @@ fn serialize_display<S: Serializer, T: std::fmt::Display>(v: &T, s: S) -> Result
     s.collect_str(v)
 }
 
-/// The names `@sanity/signed-urls` reserves.
-pub(crate) const SIGNING_KEYS: [&str; 3] = ["keyid", "expiry", "signature"];
+/// The query parameters `@sanity/signed-urls` reserves (`keyid`, `expiry`, `signature`):
+/// they carry a signature and never select a rendition.
+pub const SIGNING_KEYS: [&str; 3] = ["keyid", "expiry", "signature"];
 
 /// Splits an image URL — from any host, with any path prefix — into resource, asset, vanity
 /// name, query (also as a validated [`TransformSpec`]) and signing parameters.

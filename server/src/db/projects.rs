@@ -273,12 +273,7 @@ impl Db {
             .execute(&mut *tx)
             .await?
             .rows_affected();
-        for table in ["dataset_tags", "copy_jobs"] {
-            let column = if table == "copy_jobs" {
-                "source_dataset"
-            } else {
-                "dataset"
-            };
+        for (table, column) in [("dataset_tags", "dataset"), ("copy_jobs", "source_dataset")] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE project_id = $1 AND {column} = $2"
             )))
@@ -300,11 +295,9 @@ impl Db {
 
     /// Records a new copy job in state `pending`.
     pub async fn insert_copy_job(&self, job: &CopyJobRow) -> Result<(), sqlx::Error> {
-        sqlx::query(
-            "INSERT INTO copy_jobs (id, project_id, source_dataset, target_dataset, state, \
-             authors, created_at, updated_at, created_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO copy_jobs ({JOB_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+        )))
         .bind(&job.id)
         .bind(&job.project_id)
         .bind(&job.source_dataset)
@@ -365,31 +358,39 @@ impl Db {
         offset: i64,
         limit: i64,
     ) -> Result<Vec<CopyJobRow>, sqlx::Error> {
-        let rows: Vec<JobTuple> = sqlx::query_as(
-            "SELECT id, project_id, source_dataset, target_dataset, state, authors, \
-                 created_at, updated_at, created_ms FROM copy_jobs \
-                 WHERE project_id = $1 AND source_dataset = $2 ORDER BY created_ms DESC, id DESC",
-        )
-        .bind(project)
-        .bind(source)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(job_of)
-            .filter(|j| states.is_empty() || states.contains(&j.state))
-            .skip(usize::try_from(offset).unwrap_or(0))
-            .take(usize::try_from(limit).unwrap_or(0))
-            .collect())
+        // `$3…` for the states, then the limit and the offset.
+        let in_states = if states.is_empty() {
+            String::new()
+        } else {
+            let marks: Vec<String> = (0..states.len()).map(|i| format!("${}", i + 3)).collect();
+            format!(" AND state IN ({})", marks.join(", "))
+        };
+        let (limit_at, offset_at) = (states.len() + 3, states.len() + 4);
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM copy_jobs \
+             WHERE project_id = $1 AND source_dataset = $2{in_states} \
+             ORDER BY created_ms DESC, id DESC LIMIT ${limit_at} OFFSET ${offset_at}"
+        );
+        let mut query = sqlx::query_as::<_, JobTuple>(sqlx::AssertSqlSafe(sql))
+            .bind(project)
+            .bind(source);
+        for state in states {
+            query = query.bind(state);
+        }
+        let rows = query
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(self.pool())
+            .await?;
+        Ok(rows.into_iter().map(job_of).collect())
     }
 
     /// Copy jobs not yet `completed` or `failed`, oldest first: those a stopped process left.
     pub async fn unfinished_copy_jobs(&self) -> Result<Vec<CopyJobRow>, sqlx::Error> {
-        let rows: Vec<JobTuple> = sqlx::query_as(
-            "SELECT id, project_id, source_dataset, target_dataset, state, authors, \
-                 created_at, updated_at, created_ms FROM copy_jobs \
-                 WHERE state IN ('pending', 'running') ORDER BY created_ms, id",
-        )
+        let rows: Vec<JobTuple> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_COLUMNS} FROM copy_jobs \
+             WHERE state IN ('pending', 'running') ORDER BY created_ms, id"
+        )))
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(job_of).collect())
@@ -409,6 +410,10 @@ fn job_of(r: JobTuple) -> CopyJobRow {
         created_ms: r.8,
     }
 }
+
+/// The columns of a `copy_jobs` row, in [`JobTuple`] order.
+const JOB_COLUMNS: &str = "id, project_id, source_dataset, target_dataset, state, authors, \
+     created_at, updated_at, created_ms";
 
 /// A `copy_jobs` row as read, column by column.
 type JobTuple = (

@@ -15,7 +15,7 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use object_store::ObjectStoreExt;
 use pixform::plan::{PlanOptions, SourceFacts};
-use pixform::url::UrlError;
+use pixform::url::{UrlError, SIGNING_KEYS};
 use pixform::{ImageFormat, TransformOptions, TransformSpec};
 use sha1::{Digest, Sha1};
 
@@ -276,9 +276,6 @@ enum Access {
     Signed { expires_at: i64 },
 }
 
-/// The parameters a signed URL adds; they never select a rendition.
-const SIGNING_PARAMS: [&str; 3] = ["keyid", "expiry", "signature"];
-
 /// The query without `keyid`, `expiry` and `signature`, so a signed URL renders (and caches)
 /// exactly as the unsigned one.
 fn without_signing_params(query: &str) -> String {
@@ -286,7 +283,7 @@ fn without_signing_params(query: &str) -> String {
         .split('&')
         .filter(|pair| {
             let key = pair.split_once('=').map_or(*pair, |(k, _)| k);
-            !pair.is_empty() && !SIGNING_PARAMS.contains(&key)
+            !pair.is_empty() && !SIGNING_KEYS.contains(&key)
         })
         .collect::<Vec<_>>()
         .join("&")
@@ -319,7 +316,7 @@ async fn authorize(
         .find(|(k, _)| k == "keyid")
         .map(|(_, v)| v.into_owned());
     let signed = url::form_urlencoded::parse(query.as_bytes())
-        .any(|(k, _)| SIGNING_PARAMS.contains(&k.as_ref()));
+        .any(|(k, _)| SIGNING_KEYS.contains(&k.as_ref()));
     if !signed {
         let base = format!(
             "Dataset {:?} of project {project:?} is private: it needs a viewer token of the \

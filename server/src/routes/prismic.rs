@@ -106,11 +106,7 @@ async fn admit(
     headers: &HeaderMap,
     role: Role,
 ) -> ApiResult<String> {
-    let repository = headers
-        .get("repository")
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
+    let repository = crate::sanity::header_text(headers, crate::sanity::REPOSITORY_HEADER)
         .ok_or_else(|| {
             ApiError::bad_request("Header repository is required: the repository (project) ID")
         })?;
@@ -322,20 +318,29 @@ pub async fn upload(
     // The same bytes again answer the existing asset; the metadata sent with them still
     // applies, as a PATCH would.
     if !texts.is_empty() {
-        let pick = |name: &str, old: &Option<String>| match texts.get(name) {
-            Some(new) => new.clone(),
-            None => old.clone(),
-        };
-        let (d, c, a) = (
-            pick("notes", &row.description),
-            pick("credits", &row.credit_line),
-            pick("alt", &row.alt_text),
-        );
+        let (d, c, a) = merged_text(&row, &texts);
         if (&d, &c, &a) != (&row.description, &row.credit_line, &row.alt_text) {
             row = set_text(&state, &repository, &row.id, d, c, a).await?;
         }
     }
     Ok(Json(asset_json(&row, state.public_base())))
+}
+
+/// The row's description, credit line and alt text after `changes` (by their Prismic names
+/// `notes`, `credits`, `alt`; a field not named keeps its value).
+fn merged_text(
+    row: &AssetRow,
+    changes: &HashMap<&str, Option<String>>,
+) -> (Option<String>, Option<String>, Option<String>) {
+    let pick = |name: &str, old: &Option<String>| match changes.get(name) {
+        Some(new) => new.clone(),
+        None => old.clone(),
+    };
+    (
+        pick("notes", &row.description),
+        pick("credits", &row.credit_line),
+        pick("alt", &row.alt_text),
+    )
 }
 
 async fn set_text(
@@ -403,19 +408,8 @@ pub async fn update(
     if changes.is_empty() {
         return Ok(Json(asset_json(&row, state.public_base())));
     }
-    let pick = |name: &str, old: &Option<String>| match changes.get(name) {
-        Some(new) => new.clone(),
-        None => old.clone(),
-    };
-    let updated = set_text(
-        &state,
-        &repository,
-        &id,
-        pick("notes", &row.description),
-        pick("credits", &row.credit_line),
-        pick("alt", &row.alt_text),
-    )
-    .await?;
+    let (d, c, a) = merged_text(&row, &changes);
+    let updated = set_text(&state, &repository, &id, d, c, a).await?;
     Ok(Json(asset_json(&updated, state.public_base())))
 }
 

@@ -778,11 +778,12 @@ pub async fn create_signing_key(
     only_keys(&body_object(&body)?, "signing key", &[])?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| ApiError::internal("OS randomness", e))?;
-    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|b| format!("{b:02x}")).collect() };
-    let private_key = hex(&seed);
-    let public_key = hex(&ed25519_dalek::SigningKey::from_bytes(&seed)
-        .verifying_key()
-        .to_bytes());
+    let private_key = auth::hex(&seed);
+    let public_key = auth::hex(
+        &ed25519_dalek::SigningKey::from_bytes(&seed)
+            .verifying_key()
+            .to_bytes(),
+    );
     // 64 random bits make a collision within one project practically impossible; the
     // primary key turns one into a 409 rather than a replaced key.
     let key_id = format!("key-{}", auth::random_hex(8));
