@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 testdata=../testdata
-targets=(query_plan spec_roundtrip url_roundtrip transform jpeg_dc)
+targets=(query_plan spec_roundtrip url_roundtrip transform jpeg_dc svg anim_compose)
 for t in "${targets[@]}"; do mkdir -p "corpus/$t"; done
 
 # next TARGET: the path of TARGET's next seed. Seeds are numbered in a fixed order, so a
@@ -42,6 +42,20 @@ while IFS= read -r image; do
     done
 done < <(find "$testdata/" -type f \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' -o -iname '*.gif' \
     -o -iname '*.webp' -o -iname '*.svg' -o -iname '*.avif' -o -iname '*.heic' -o -path '*/bad/*' \) -size -256k | sort)
+
+# SVGs (and the corrupt ones) for the SVG target, behind queries that render them small,
+# cropped, rotated and blurred.
+while IFS= read -r image; do
+    for query in "" "w=48" "w=40&h=40&fit=crop&crop=entropy" "rect=10,10,50,30&or=90&fm=webp" "blur=20&h=64"; do
+        next svg && { printf '%s\n' "$query"; cat "$image"; } >"$seed"
+    done
+done < <(find "$testdata/" -type f \( -iname '*.svg' -o -path '*/bad/*svg*' \) -size -256k | sort)
+
+# Animations (GIF, WebP, PNG/APNG, and the corrupt ones) for frame composition.
+while IFS= read -r image; do
+    next anim_compose && cp "$image" "$seed"
+done < <(find "$testdata/" -type f \( -iname '*.gif' -o -iname '*.webp' -o -iname '*.png' -o -path '*/bad/*gif*' \
+    -o -path '*/bad/*webp*' -o -path '*/bad/*png*' \) -size -256k | sort)
 
 # JPEGs for the DC-only decoder, as they are and with a byte appended after the end-of-image
 # marker (its parity selects sRGB conversion).

@@ -37,6 +37,8 @@ const TARGETS: &[(&str, Check)] = &[
     ("spec_roundtrip", |d, _| fuzz_checks::spec_roundtrip(d)),
     ("url_roundtrip", |d, _| fuzz_checks::url_roundtrip(d)),
     ("transform", |d, _| fuzz_checks::transform(d)),
+    ("svg", |d, _| fuzz_checks::svg(d)),
+    ("anim_compose", |d, _| fuzz_checks::anim_compose(d)),
     ("jpeg_dc", jpeg_dc),
 ];
 

@@ -170,6 +170,81 @@ pub fn transform_limits() -> Limits {
 /// for the probed source, within the limits. Outcome: the output's size and format, or the
 /// error.
 pub fn transform(data: &[u8]) -> String {
+    transform_under(data, transform_limits())
+}
+
+/// The limits the `svg` target renders under: [`transform_limits`] with at most 2 000 nodes,
+/// nesting 64 deep and 4 million painted pixels, so that one input costs milliseconds.
+pub fn svg_limits() -> Limits {
+    let mut limits = transform_limits();
+    limits.max_svg_nodes = 2_000;
+    limits.max_svg_depth = 64;
+    limits.max_svg_render_pixels = 4_000_000;
+    limits
+}
+
+/// Target `svg`: `query\nSVG text` → [`pixform::transform`] under [`svg_limits`]: the XML
+/// probe (entities, node and depth limits, `use` expansion), the usvg tree checks and the
+/// resvg render at the planned size, with the same checks as [`transform`]. Outcome: as
+/// [`transform`].
+pub fn svg(data: &[u8]) -> String {
+    transform_under(data, svg_limits())
+}
+
+/// The limits the `anim_compose` target composes under: 256² canvases, 64 frames.
+pub fn anim_limits() -> Limits {
+    let mut limits = transform_limits();
+    limits.max_source_pixels = 65_536;
+    limits.max_frames = 64;
+    limits.max_animation_pixels = 64 * 65_536;
+    limits
+}
+
+/// Target `anim_compose`: GIF, WebP or APNG bytes composed frame by frame
+/// ([`pixform::codec::frames`]) under [`anim_limits`]. Whenever the header is accepted, every
+/// composed canvas is the header's size, the stream yields exactly the declared frame count
+/// or a typed error, and the frame delays add up to the header's duration. Outcome: size,
+/// frame count and delays, or the error (after how many frames).
+pub fn anim_compose(data: &[u8]) -> String {
+    let limits = anim_limits();
+    let mut frames = match pixform::codec::frames(data, &limits) {
+        Ok(frames) => frames,
+        Err(e) => return format!("{e:?}"),
+    };
+    let info = match probe(data, &limits) {
+        Ok(info) => info,
+        Err(e) => panic!("frames opened what the probe rejects: {e}"),
+    };
+    let (width, height, count) = (frames.width(), frames.height(), frames.count());
+    assert_eq!(count, info.frames);
+    let canvas_bytes = u64::from(width) * u64::from(height) * 4;
+    let mut delays = Vec::new();
+    loop {
+        match frames.next_frame() {
+            Ok(Some(meta)) => {
+                assert_eq!(frames.canvas().len() as u64, canvas_bytes);
+                delays.push(meta.delay_ms);
+            }
+            Ok(None) => break,
+            Err(e) => {
+                assert!((400..500).contains(&e.http_status()), "{e}");
+                return format!(
+                    "{width}x{height} {count} frames: {e:?} after {}",
+                    delays.len()
+                );
+            }
+        }
+    }
+    assert_eq!(delays.len() as u64, u64::from(count));
+    if count > 1 && info.format != ImageFormat::Png {
+        let total: u64 = delays.iter().map(|&d| u64::from(d)).sum();
+        assert_eq!(info.duration_ms, Some(total), "delays {delays:?}");
+    }
+    format!("{width}x{height} {count} frames, delays {delays:?}")
+}
+
+/// [`transform`] and [`svg`]: `query\nimage bytes` under `limits`.
+fn transform_under(data: &[u8], limits: Limits) -> String {
     let (query, image) = match data.iter().position(|&b| b == b'\n') {
         Some(i) => (
             data.get(..i).unwrap_or(&[]),
@@ -177,7 +252,6 @@ pub fn transform(data: &[u8]) -> String {
         ),
         None => (&[][..], data),
     };
-    let limits = transform_limits();
     let spec = TransformSpec::from_query(&text(query)).unwrap_or_default();
     let accept = match query.first() {
         Some(b) if b % 2 == 1 => vec![ImageFormat::Avif, ImageFormat::Webp],

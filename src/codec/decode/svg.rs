@@ -224,6 +224,31 @@ impl Budget {
         }
     }
 
+    /// Refuses a shape whose device bounds reach past ±2^24 pixels: beyond that an `f32`
+    /// coordinate is coarser than a pixel, and tiny-skia's edge stepping (16.16 fixed point
+    /// after f32 maths) goes wrong (its debug assertions fire from about 10^9). No drawing
+    /// of a 65 535-pixel canvas needs such coordinates; a file with them is answered 415.
+    fn reachable(rect: Option<tiny_skia::Rect>) -> Result<(), CodecError> {
+        const MAX: f32 = (1 << 24) as f32;
+        let Some(r) = rect else { return Ok(()) };
+        if [r.left(), r.top(), r.right(), r.bottom()]
+            .iter()
+            .all(|v| v.abs() <= MAX)
+        {
+            return Ok(());
+        }
+        Err(CodecError::unsupported(
+            FORMAT,
+            format!(
+                "a shape spanning device pixels ({:.3e}, {:.3e})–({:.3e}, {:.3e}), beyond ±2^24",
+                r.left(),
+                r.top(),
+                r.right(),
+                r.bottom()
+            ),
+        ))
+    }
+
     fn over(&self, value: u64) -> CodecError {
         CodecError::LimitExceeded {
             format: FORMAT,
@@ -297,7 +322,9 @@ impl Budget {
                 usvg::Node::Group(g) => self.group(g, ts, live)?,
                 usvg::Node::Path(p) => {
                     self.visit()?;
-                    self.work(self.clipped_area(p.stroke_bounding_box().transform(ts), 0.0))?;
+                    let bounds = p.stroke_bounding_box().transform(ts);
+                    Self::reachable(bounds)?;
+                    self.work(self.clipped_area(bounds, 0.0))?;
                     let paints = p
                         .fill()
                         .map(|f| f.paint())
@@ -324,7 +351,9 @@ impl Budget {
                     if alive > self.max_pixels {
                         return Err(self.over(alive));
                     }
-                    let drawn = self.clipped_area(image.bounding_box().transform(ts), 0.0);
+                    let bounds = image.bounding_box().transform(ts);
+                    Self::reachable(bounds)?;
+                    let drawn = self.clipped_area(bounds, 0.0);
                     self.work(decoded.saturating_add(drawn))?;
                 }
                 usvg::Node::Text(_) => self.visit()?,

@@ -1,6 +1,8 @@
 //! GIF block walk over the whole file: logical screen, frame count and areas, transparency of
 //! the first frame. Only the block structure is read; no LZW data is decoded.
 
+use std::ops::Range;
+
 use crate::format::ImageFormat;
 
 use super::super::bytes::{byte, le_u16, slice};
@@ -16,16 +18,25 @@ fn truncated(what: &str) -> CodecError {
 
 /// Skips a chain of data sub-blocks starting at `pos`; returns the position after the
 /// terminator.
-fn skip_sub_blocks(bytes: &[u8], mut pos: usize) -> Result<usize, CodecError> {
+fn skip_sub_blocks(bytes: &[u8], pos: usize) -> Result<usize, CodecError> {
+    sub_blocks(bytes, pos).map(|(end, _)| end)
+}
+
+/// Walks the data sub-blocks from `pos` through their terminator: the position after it, and
+/// the range of the last non-empty sub-block (empty when there is none).
+fn sub_blocks(bytes: &[u8], mut pos: usize) -> Result<(usize, Range<usize>), CodecError> {
+    let mut last = pos..pos;
     loop {
         let n = byte(bytes, pos).ok_or_else(|| truncated("data sub-blocks"))?;
         pos += 1;
         if n == 0 {
-            return Ok(pos);
+            return Ok((pos, last));
         }
-        pos = pos
+        let end = pos
             .checked_add(usize::from(n))
             .ok_or_else(|| truncated("data sub-blocks"))?;
+        last = pos..end;
+        pos = end;
     }
 }
 
@@ -82,16 +93,28 @@ pub(super) fn read(bytes: &[u8]) -> Result<Header, CodecError> {
             None | Some(0x3B) => break,
             Some(0x21) => {
                 let label = byte(bytes, pos + 1).ok_or_else(|| truncated("extension"))?;
+                let (end, last) = sub_blocks(bytes, pos + 2)?;
                 if label == 0xF9 {
-                    let packed =
-                        byte(bytes, pos + 3).ok_or_else(|| truncated("graphic control"))?;
+                    // The last sub-block holds the control fields, and it must be 4 bytes, as
+                    // the frame decoder reads them: the header and the frames agree on delays
+                    // and transparency even in a malformed extension.
+                    let control = slice(bytes, last.start, last.len())
+                        .ok_or_else(|| truncated("graphic control"))?;
+                    let [packed, lo, hi, _] = <[u8; 4]>::try_from(control).map_err(|_| {
+                        CodecError::corrupt(
+                            F,
+                            format!(
+                                "graphic control extension at {pos} holds {} bytes, expected 4",
+                                control.len()
+                            ),
+                        )
+                    })?;
                     transparent_pending = packed & 0x01 != 0;
-                    let cs = le_u16(bytes, pos + 4).ok_or_else(|| truncated("graphic control"))?;
-                    delay_pending = u64::from(cs) * 10;
+                    delay_pending = u64::from(u16::from_le_bytes([lo, hi])) * 10;
                 } else if label == 0xFF && repeat.is_none() {
                     repeat = looping_extension(bytes, pos);
                 }
-                pos = skip_sub_blocks(bytes, pos + 2)?;
+                pos = end;
             }
             Some(0x2C) => {
                 let field = |off: usize| {
