@@ -151,6 +151,16 @@ pub fn url_roundtrip(data: &[u8]) -> String {
     format!("{id}\n{url}")
 }
 
+/// Makes a panic that pixform catches unwind instead of aborting the run. libFuzzer's hook
+/// aborts on every panic, even one caught; pixform catches those of its SVG renderer (usvg,
+/// resvg) and answers them as errors, which is the contract under test. A panic that escapes
+/// pixform still ends the run: the target aborts when its closure panics. Only the message is
+/// printed (one line per caught panic).
+#[cfg_attr(test, allow(dead_code))] // called by the fuzz targets, not by the replay test
+pub fn let_caught_panics_unwind() {
+    std::panic::set_hook(Box::new(|info| eprintln!("caught? {info}")));
+}
+
 /// The tight limits the `transform` target runs under: 4 MP sources, 1024 px outputs, 1 MiB
 /// inputs and metadata.
 pub fn transform_limits() -> Limits {

@@ -270,7 +270,13 @@ impl GifFrames<'_> {
             .read_into_buffer(&mut self.raw)
             .map_err(corrupt)?;
         // Transparent-index pixels (alpha 0) leave the canvas as it is.
-        for (row, src) in self.raw.chunks_exact(fw * 4).take(rect.height).enumerate() {
+        // A frame of width 0 has no rows to draw (and a chunk size must not be 0).
+        for (row, src) in self
+            .raw
+            .chunks_exact(fw.max(1) * 4)
+            .take(rect.height)
+            .enumerate()
+        {
             let start = ((rect.top + row) * w + rect.left) * 4;
             let (Some(dst), Some(src)) = (
                 canvas.get_mut(start..start + rect.width * 4),

@@ -68,7 +68,7 @@ pub(crate) fn render(
     let (iw, ih) = header::size(&doc, limits)?;
     let jpegs = Arc::new(Mutex::new(JpegCache::default()));
     let options = options(limits, Arc::clone(&jpegs));
-    let tree = usvg::Tree::from_xmltree(&doc, &options)
+    let tree = guarded("usvg", || usvg::Tree::from_xmltree(&doc, &options))?
         .map_err(|e| CodecError::corrupt(FORMAT, format!("usvg: {e}")))?;
     drop(doc);
     if let Some(value) = jpegs.lock().ok().and_then(|c| c.exceeded) {
@@ -107,7 +107,9 @@ pub(crate) fn render(
 
     let mut pixmap = tiny_skia::Pixmap::new(width, height)
         .ok_or_else(|| CodecError::corrupt(FORMAT, format!("cannot render at {width}x{height}")))?;
-    resvg::render(&tree, transform, &mut pixmap.as_mut());
+    guarded("resvg", || {
+        resvg::render(&tree, transform, &mut pixmap.as_mut())
+    })?;
 
     let mut data = pixmap.take();
     for px in data.chunks_exact_mut(4) {
@@ -120,6 +122,21 @@ pub(crate) fn render(
     }
     Image::from_vec(width, height, PixelLayout::Rgba8, data)
         .map_err(|e| CodecError::corrupt(FORMAT, e))
+}
+
+/// Runs a step of usvg or resvg, answering a panic inside it as [`CodecError::Corrupt`]:
+/// both crates assert on some extreme documents (fuzzing finds them), and a caller of pixform
+/// gets a value for every input, never a panic. This needs the default `panic = "unwind"`;
+/// the checks before rendering (limits, [`Budget`]) refuse the cases known to reach them.
+fn guarded<T>(step: &str, f: impl FnOnce() -> T) -> Result<T, CodecError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        CodecError::corrupt(FORMAT, format!("{step} failed on this document: {message}"))
+    })
 }
 
 /// usvg options: no resource directory, and an `<image>` resolver that loads nothing but
@@ -249,6 +266,33 @@ impl Budget {
         ))
     }
 
+    /// Refuses a blur whose standard deviation reaches past 2^20 device pixels: resvg sizes
+    /// its blur boxes in `i32`, which overflows near 10^9, and a blur that wide over a canvas
+    /// of at most 65 535 pixels is a flat colour anyway.
+    fn blurs(group: &usvg::Group, ts: Transform) -> Result<(), CodecError> {
+        const MAX: f32 = (1 << 20) as f32;
+        let (sx, sy) = ts.get_scale();
+        for filter in group.filters() {
+            for primitive in filter.primitives() {
+                let (dx, dy) = match primitive.kind() {
+                    usvg::filter::Kind::GaussianBlur(b) => (b.std_dev_x(), b.std_dev_y()),
+                    usvg::filter::Kind::DropShadow(d) => (d.std_dev_x(), d.std_dev_y()),
+                    _ => continue,
+                };
+                let (dx, dy) = (dx.get() * sx, dy.get() * sy);
+                if !(dx <= MAX && dy <= MAX) {
+                    return Err(CodecError::unsupported(
+                        FORMAT,
+                        format!(
+                            "a blur of standard deviation {dx:.3e}×{dy:.3e} device pixels, beyond 2^20"
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     fn over(&self, value: u64) -> CodecError {
         CodecError::LimitExceeded {
             format: FORMAT,
@@ -292,6 +336,7 @@ impl Budget {
         let ts = ts.pre_concat(group.transform());
         let mut live = live;
         if group.should_isolate() {
+            Self::blurs(group, ts)?;
             let layer = self.clipped_area(group.layer_bounding_box().to_rect().transform(ts), 2.0);
             // The layer; a clip or mask buffer of its size; for filters, a copy of the
             // source and four buffers per primitive (its result, the copy of its input it

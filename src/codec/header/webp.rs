@@ -57,6 +57,9 @@ fn vp8l_size(data: &[u8]) -> Result<(u32, u32, bool), CodecError> {
 pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> {
     let (first, mut pos) = chunk_at(bytes, 12)?;
     let mut info;
+    // Whether VP8X flags an animation: decoders (libwebp's demuxer, image-webp) read ANMF
+    // frames only then.
+    let animated: bool;
     match first.fourcc {
         b"VP8 " => {
             let (w, h) = vp8_size(first.data)?;
@@ -87,6 +90,7 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
         }
         b"VP8X" => {
             let flags = byte(first.data, 0).ok_or_else(|| truncated("VP8X"))?;
+            animated = flags & 0x02 != 0;
             let w = le_u24(first.data, 4).ok_or_else(|| truncated("VP8X"))? + 1;
             let h = le_u24(first.data, 7).ok_or_else(|| truncated("VP8X"))? + 1;
             info = SourceInfo::new(F, w, h);
@@ -122,6 +126,12 @@ pub(super) fn read(bytes: &[u8], limits: &Limits) -> Result<Header, CodecError> 
                 ));
             }
             b"ANMF" => {
+                if !animated {
+                    return Err(CodecError::corrupt(
+                        F,
+                        "an ANMF frame in a file whose VP8X flags no animation",
+                    ));
+                }
                 let ms = le_u24(chunk.data, 12).ok_or_else(|| truncated("ANMF"))?;
                 duration_ms = duration_ms.saturating_add(u64::from(ms));
                 let fw = le_u24(chunk.data, 6).ok_or_else(|| truncated("ANMF"))? + 1;
