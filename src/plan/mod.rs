@@ -227,6 +227,9 @@ pub struct Plan {
     pub saturation: i8,
     /// Colour handling.
     pub color_space: ColorSpace,
+    /// Frames in the output: the source's frame count when the output is an animation (see
+    /// [`Plan::animated`]), else 1 (the first frame of an animated source is served).
+    pub frames: u32,
 }
 
 impl Plan {
@@ -238,6 +241,13 @@ impl Plan {
         } else {
             (self.width, self.height)
         }
+    }
+
+    /// Whether the output is an animation: the source has several frames, `frame` is not
+    /// given and the output format carries an animation (GIF, WebP, PNG as APNG). Every frame
+    /// then goes through the same plan.
+    pub fn animated(&self) -> bool {
+        self.frames > 1
     }
 
     /// Whether the canvas is larger than the image (padding or fill).
@@ -361,8 +371,24 @@ pub fn plan(
         Some(_) => source.has_alpha || has_canvas,
         None => source.has_alpha,
     };
-    let mut encoding = encoding(spec, source);
-    encoding.format = negotiate(&encoding, alpha_before_encoding, &options.accept);
+    // An animation stays one unless `frame=1` asks for a still; the output format then
+    // decides whether it can.
+    let wants_animation = source.frames > 1 && spec.frame.is_none();
+    let mut encoding = encoding(spec, source, wants_animation);
+    encoding.format = negotiate(
+        &encoding,
+        alpha_before_encoding,
+        wants_animation,
+        &options.accept,
+    );
+    let frames = if wants_animation && encoding.format.supports_animation() {
+        source.frames
+    } else {
+        1
+    };
+    if frames > 1 {
+        check_animation_output(width, height, frames, limits)?;
+    }
     let has_alpha = alpha_before_encoding && encoding.format.supports_alpha();
     let background = spec.background.unwrap_or(if has_alpha {
         Color::TRANSPARENT
@@ -406,13 +432,14 @@ pub fn plan(
             encoding.format.mime_type()
         },
         vary_accept: encoding.auto_format,
-        cache_key: cache_key(spec, encoding.format),
+        cache_key: cache_key(spec, encoding.format, frames),
         decoder,
         blur_sigma: f32::from(spec.blur.unwrap_or(0)) / 10.0,
         sharpen: spec.sharpen.unwrap_or(0),
         invert: spec.invert.unwrap_or(false),
         saturation: spec.saturation.unwrap_or(0),
         color_space: spec.color_space.unwrap_or_default(),
+        frames,
     };
     Ok(if raw {
         raw_plan(planned, spec)
@@ -452,19 +479,27 @@ fn raw_plan(planned: Plan, spec: &TransformSpec) -> Plan {
         raw: true,
         content_type: source.format.mime_type(),
         vary_accept: false,
-        cache_key: cache_key(spec, source.format),
+        cache_key: cache_key(spec, source.format, 1),
+        frames: source.frames,
         ..planned
     }
 }
 
 /// `auto=format`: AVIF, then WebP, from the accepted formats; else the requested format, but
-/// never JPEG for a result with alpha (PNG instead).
-fn negotiate(encoding: &Encoding, has_alpha: bool, accept: &[ImageFormat]) -> ImageFormat {
+/// never JPEG for a result with alpha (PNG instead). An animation that is to stay one
+/// (`animation`) skips AVIF, which pixform writes as a still only.
+fn negotiate(
+    encoding: &Encoding,
+    has_alpha: bool,
+    animation: bool,
+    accept: &[ImageFormat],
+) -> ImageFormat {
     if !encoding.auto_format {
         return encoding.format;
     }
     if let Some(preferred) = [ImageFormat::Avif, ImageFormat::Webp]
         .into_iter()
+        .filter(|f| !animation || f.supports_animation())
         .find(|f| accept.contains(f))
     {
         return preferred;
@@ -485,8 +520,9 @@ const JPEG_CODEC: &str = if cfg!(feature = "turbojpeg") {
     "jpeg-decoder+jpeg-encoder"
 };
 
-/// [`Plan::cache_key`]: SHA-1 over newline-separated `name value` lines.
-fn cache_key(spec: &TransformSpec, format: ImageFormat) -> String {
+/// [`Plan::cache_key`]: SHA-1 over newline-separated `name value` lines. An animated output
+/// adds a `frames` line, so a still's key is the same whether its source is animated or not.
+fn cache_key(spec: &TransformSpec, format: ImageFormat, frames: u32) -> String {
     let mut hasher = Sha1::new();
     let mut line = |name: &str, value: &str| {
         hasher.update(name.as_bytes());
@@ -497,6 +533,9 @@ fn cache_key(spec: &TransformSpec, format: ImageFormat) -> String {
     line("scheme", CACHE_KEY_SCHEME);
     line("jpeg", JPEG_CODEC);
     line("format", format.extension());
+    if frames > 1 {
+        line("frames", &frames.to_string());
+    }
     for (key, value) in spec.canonical_pairs() {
         line(key, &crate::params::encode_component(&value));
     }
@@ -743,11 +782,34 @@ fn dct_denominator(window_w: u32, window_h: u32, target_w: u32, target_h: u32) -
     1
 }
 
-/// The output encoding: `fm`, else the source's format, except PNG for GIF sources with alpha
-/// and, for sources pixform does not write (TIFF), JPEG or PNG when the source has alpha.
-fn encoding(spec: &TransformSpec, source: &SourceFacts) -> Encoding {
+/// Checks the work of an animated output, frames × output area, against
+/// [`Limits::max_animation_pixels`]: every frame is resized, filtered and encoded at the
+/// output size.
+fn check_animation_output(
+    width: u32,
+    height: u32,
+    frames: u32,
+    limits: &Limits,
+) -> Result<(), PlanError> {
+    limits
+        .check_animation(width, height, frames)
+        .map_err(
+            |LimitExceeded { limit, max, .. }| PlanError::OutputTooLarge {
+                width: u64::from(width),
+                height: u64::from(height),
+                limit,
+                max,
+            },
+        )
+}
+
+/// The output encoding: `fm`, else the source's format, except PNG for a still from a GIF
+/// source with alpha (GIF's one-bit transparency would fray the resampled edges; an animated
+/// GIF stays a GIF) and, for sources pixform does not write (TIFF), JPEG or PNG when the
+/// source has alpha.
+fn encoding(spec: &TransformSpec, source: &SourceFacts, animation: bool) -> Encoding {
     let from_source = match source.format {
-        ImageFormat::Gif if source.has_alpha => ImageFormat::Png,
+        ImageFormat::Gif if source.has_alpha && !animation => ImageFormat::Png,
         f if !f.can_encode() && source.has_alpha => ImageFormat::Png,
         f if !f.can_encode() => ImageFormat::Jpeg,
         f => f,
