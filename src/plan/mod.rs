@@ -27,7 +27,14 @@
 //! [cache key](Plan::cache_key). [`crate::transform()`] writes exactly what the plan says.
 //!
 //! * `auto=format` picks AVIF, then WebP, when accepted; else `fm` or the source format, but
-//!   PNG instead of JPEG when the result has alpha.
+//!   PNG instead of JPEG when the result has alpha. For an animation that stays one (no
+//!   `frame=1`) AVIF is skipped: WebP when accepted, else `fm` or the source format.
+//! * An animated source (several frames in the header) gives an animated output
+//!   ([`Plan::frames`] = the source's frames) unless `frame=1` is given or the output format
+//!   cannot animate: GIF, WebP and PNG (as APNG) can; JPEG and AVIF get the first frame. An
+//!   animation's frames × output area is checked against [`Limits::max_animation_pixels`]
+//!   ([`PlanError::OutputTooLarge`]), like its frames × source canvas.
+//! * A GIF source with alpha and no `fm` gives PNG for a still and stays GIF when animated.
 //! * Without `fm`, a source in a format pixform does not write (TIFF, SVG) is served as JPEG,
 //!   or as PNG when it has alpha ([`ImageFormat::can_encode`]); an SVG always has alpha, so
 //!   it is rasterised to PNG.
@@ -206,6 +213,7 @@ pub struct Plan {
     /// * the crate's major version and the JPEG codec the build uses (libjpeg-turbo with the
     ///   `turbojpeg` feature, else the pure-Rust codecs), which decide the bytes;
     /// * the output format after negotiation (so `Accept` enters only through it);
+    /// * for an animated output only, its frame count (a still's key is unchanged by it);
     /// * the canonical query of the known parameters ([`TransformSpec::canonical_pairs`]:
     ///   registry order, canonical values), so spellings of the same spec share a key and
     ///   unknown keys (cache busters, signatures) do not count.
