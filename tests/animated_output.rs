@@ -97,10 +97,9 @@ fn read_back(bytes: &[u8], format: ImageFormat) -> ReadBack {
     }
 }
 
-/// Frame `k` of `source` composed by pixform, rendered by `query` as a still image: the frame
-/// saved as a lossless PNG (RGB when the source has no alpha, as the animation's frames are
-/// treated) and transformed with `fm` set to `format`.
-fn frame_as_still(source: &[u8], k: usize, query: &str, format: ImageFormat) -> RgbaImage {
+/// Frame `k` of `source` composed by pixform, saved as a lossless PNG (RGB when the source
+/// has no alpha, as the animation's frames are treated).
+fn frame_png(source: &[u8], k: usize) -> Vec<u8> {
     let info = codec::probe(source, &Limits::default()).expect("probe");
     let mut frames = codec::frames(source, &Limits::default()).expect("frames");
     for _ in 0..=k {
@@ -118,22 +117,52 @@ fn frame_as_still(source: &[u8], k: usize, query: &str, format: ImageFormat) -> 
         Image::from_vec(w, h, PixelLayout::Rgb8, rgb)
     }
     .expect("size");
-    let still = codec::encode(&image, ImageFormat::Png, &EncodeOptions::default()).expect("png");
+    codec::encode(&image, ImageFormat::Png, &EncodeOptions::default()).expect("png")
+}
+
+/// Frame `k` of `source` rendered by `query` as a still image: [`frame_png`] transformed
+/// with `fm` set to `format`.
+fn frame_as_still(source: &[u8], k: usize, query: &str, format: ImageFormat) -> RgbaImage {
     let fm = format.extension();
     let query = if query.is_empty() {
         format!("fm={fm}")
     } else {
         format!("{query}&fm={fm}")
     };
-    let out = run(&still, &query);
+    let out = run(&frame_png(source, k), &query);
     support::decode_rgba(&out.bytes)
 }
+
+/// The still query that renders any frame with the window `crop=entropy` placed on the
+/// first frame of `source`: `query` with the fit and crop replaced by that `rect`.
+fn with_first_frame_window(source: &[u8], query: &str) -> String {
+    let still = frame_png(source, 0);
+    let info = codec::probe(&still, &Limits::default()).expect("probe");
+    let planned = support::plan_for(&still, query);
+    let window = pixform::render(&still, &info, &planned, &Limits::default())
+        .expect("render")
+        .plan
+        .crop_window;
+    let mut parts: Vec<String> = query
+        .split('&')
+        .filter(|p| !p.starts_with("fit=") && !p.starts_with("crop="))
+        .map(str::to_owned)
+        .collect();
+    parts.push(format!(
+        "rect={},{},{},{}",
+        window.x, window.y, window.width, window.height
+    ));
+    parts.join("&")
+}
+
+/// (source, query, output format, output size, tolerance).
+type Survives = (&'static str, &'static str, ImageFormat, (u32, u32), u8);
 
 /// (source, query, output format, output size): the source's frames, delays and plays must
 /// survive, and each frame must equal the same frame rendered as a still (max difference in
 /// one channel: lossy WebP decodes differ by a level between decoders).
 #[rustfmt::skip]
-const SURVIVES: &[(&str, &str, ImageFormat, (u32, u32), u8)] = &[
+const SURVIVES: &[Survives] = &[
     (GIF,  "w=100",      ImageFormat::Gif,  (100, 67), 0),
     (GIF,  "or=90",      ImageFormat::Gif,  (64, 96),  0),
     (GIF,  "blur=20",    ImageFormat::Gif,  (96, 64),  0),
@@ -179,11 +208,13 @@ fn frames_delays_and_plays_survive_the_transform() {
             .join("&");
         for (k, (frame, _)) in back.frames.iter().enumerate() {
             assert_eq!(frame.dimensions(), size, "{case} frame {k}");
-            // crop=entropy places the window once, on the first frame; a still of a later
-            // frame may place it elsewhere.
-            if k > 0 && query.contains("entropy") {
-                continue;
-            }
+            // crop=entropy places the window once, on the first frame, and every frame keeps
+            // it (a still of a later frame could place it elsewhere).
+            let still_query = if k > 0 && query.contains("entropy") {
+                with_first_frame_window(&input, &still_query)
+            } else {
+                still_query.clone()
+            };
             let want = frame_as_still(&input, k, &still_query, format);
             let d = diff(&want, frame).expect("same size");
             assert!(d.max <= tolerance, "{case} frame {k}: {d:?}");
@@ -297,7 +328,8 @@ fn auto_format_keeps_the_animation_and_skips_avif() {
 fn json_reports_the_frames_duration_and_plays_of_the_output() {
     let input = anim(WEBP);
     // (query, frames, duration, plays, format)
-    let cases: [(&str, u64, Option<u64>, Option<u64>, &str); 4] = [
+    type Case = (&'static str, u64, Option<u64>, Option<u64>, &'static str);
+    let cases: [Case; 4] = [
         ("fm=json", 6, Some(420), Some(3), "webp"),
         ("fm=json&w=48", 6, Some(420), Some(3), "webp"),
         ("fm=json&frame=1", 1, None, None, "webp"),

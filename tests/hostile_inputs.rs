@@ -2010,6 +2010,8 @@ fn animated_output_holds_one_frame_at_a_time() {
         p200 <= bound,
         "200 frames peak {p200} > {bound} (20 frames: {p20})"
     );
+    // The canvas, its copy for the pipeline, the resampler's buffers and libwebp's state.
+    assert!(p20 <= 8 * canvas + (1 << 20), "20 frames peak {p20}");
 }
 
 /// 10 000 one-pixel frames: refused from the header by `max_frames` by default (see

@@ -26,8 +26,11 @@ pub(super) fn push_chunk(out: &mut Vec<u8>, fourcc: &[u8], data: &[u8]) -> Resul
     Ok(())
 }
 
-/// The chunks of `webp` after the RIFF header, as (fourcc, payload), in file order.
-pub(super) fn chunks(webp: &[u8]) -> Result<Vec<([u8; 4], &[u8])>, CodecError> {
+/// One RIFF chunk: its fourcc and payload.
+pub(super) type Chunk<'a> = ([u8; 4], &'a [u8]);
+
+/// The chunks of `webp` after the RIFF header, in file order.
+pub(super) fn chunks(webp: &[u8]) -> Result<Vec<Chunk<'_>>, CodecError> {
     let bad = || CodecError::internal(F, "unexpected libwebp output");
     let mut out = Vec::new();
     let mut pos = 12usize;
