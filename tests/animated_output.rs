@@ -13,7 +13,7 @@ use std::io::Cursor;
 use image::{AnimationDecoder, RgbaImage};
 use pixform::codec::{self, EncodeOptions};
 use pixform::plan::{plan, PlanError, PlanOptions, SourceFacts};
-use pixform::{Image, ImageFormat, LimitKind, Limits, PixelLayout, TransformOptions};
+use pixform::{Image, ImageFormat, Limits, PixelLayout, TransformOptions};
 use support::{diff, run, run_accepting, spec, testdata};
 
 const GIF: &str = "gif-6frames-moving.gif";
@@ -405,14 +405,20 @@ fn an_animated_output_is_bounded_by_frames_times_its_area() {
     let e = plan(&facts(100, 1000, 1000), &spec("w=2000"), &options).expect_err("over");
     assert_eq!(
         e,
-        PlanError::OutputTooLarge {
+        PlanError::AnimationTooLarge {
+            frames: 100,
             width: 2000,
             height: 2000,
-            limit: LimitKind::MaxAnimationPixels,
+            value: 400_000_000,
             max: 268_402_689,
         }
     );
     assert_eq!(e.http_status(), 422);
+    assert_eq!(
+        e.to_string(),
+        "output: 100 frames of 2000x2000 exceed max_animation_pixels (400000000 > 268402689); \
+         frame=1 gives a still"
+    );
     // A still of the same size is fine.
     plan(&facts(100, 1000, 1000), &spec("w=2000&frame=1"), &options).expect("still");
     plan(&facts(100, 1000, 1000), &spec("w=2000&fm=jpg"), &options).expect("still");
@@ -428,10 +434,11 @@ fn an_animated_output_is_bounded_by_frames_times_its_area() {
     assert!(
         matches!(
             err,
-            pixform::Error::Plan(PlanError::OutputTooLarge {
+            pixform::Error::Plan(PlanError::AnimationTooLarge {
+                frames: 6,
                 width: 192,
                 height: 128,
-                limit: LimitKind::MaxAnimationPixels,
+                value: 147_456,
                 max: 40_000
             })
         ),

@@ -33,7 +33,7 @@
 //!   ([`Plan::frames`] = the source's frames) unless `frame=1` is given or the output format
 //!   cannot animate: GIF, WebP and PNG (as APNG) can; JPEG and AVIF get the first frame. An
 //!   animation's frames × output area is checked against [`Limits::max_animation_pixels`]
-//!   ([`PlanError::OutputTooLarge`]), like its frames × source canvas.
+//!   ([`PlanError::AnimationTooLarge`], 422), like its frames × source canvas (413).
 //! * A GIF source with alpha and no `fm` gives PNG for a still and stays GIF when animated.
 //! * Without `fm`, a source in a format pixform does not write (TIFF, SVG) is served as JPEG,
 //!   or as PNG when it has alpha ([`ImageFormat::can_encode`]); an SVG always has alpha, so
@@ -802,10 +802,11 @@ fn check_animation_output(
     limits
         .check_animation(width, height, frames)
         .map_err(
-            |LimitExceeded { limit, max, .. }| PlanError::OutputTooLarge {
-                width: u64::from(width),
-                height: u64::from(height),
-                limit,
+            |LimitExceeded { value, max, .. }| PlanError::AnimationTooLarge {
+                frames,
+                width,
+                height,
+                value,
                 max,
             },
         )
