@@ -44,7 +44,7 @@
 //!   carry one: GIF, WebP, and PNG, which becomes an APNG (imgix has no APNG output and
 //!   serves the first frame there; `frame=1` gives that still). Every frame goes through the
 //!   same plan and keeps its delay; the plays are kept. JPEG and AVIF outputs, and `frame=1`,
-//!   are the first frame; `auto=format` skips AVIF for an animation. An animated GIF with
+//!   are the first frame; `auto=format` skips AVIF when that keeps an animation animated. An animated GIF with
 //!   transparency stays a GIF without `fm` (a still from it becomes PNG, as before). The work
 //!   is bounded from the header: [`Limits::max_animation_pixels`] caps frames × source canvas
 //!   and frames × output area. Frames are composed one at a time and written as they are

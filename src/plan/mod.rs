@@ -27,13 +27,16 @@
 //! [cache key](Plan::cache_key). [`crate::transform()`] writes exactly what the plan says.
 //!
 //! * `auto=format` picks AVIF, then WebP, when accepted; else `fm` or the source format, but
-//!   PNG instead of JPEG when the result has alpha. For an animation that stays one (no
-//!   `frame=1`) AVIF is skipped: WebP when accepted, else `fm` or the source format.
+//!   PNG instead of JPEG when the result has alpha. For an animation (no `frame=1`) AVIF is
+//!   skipped when that keeps it animated: WebP when accepted, else `fm` or the source format
+//!   if it animates; otherwise the output is a still and AVIF is chosen as for any still.
 //! * An animated source (several frames in the header) gives an animated output
 //!   ([`Plan::frames`] = the source's frames) unless `frame=1` is given or the output format
 //!   cannot animate: GIF, WebP and PNG (as APNG) can; JPEG and AVIF get the first frame. An
 //!   animation's frames × output area is checked against [`Limits::max_animation_pixels`]
 //!   ([`PlanError::AnimationTooLarge`], 422), like its frames × source canvas (413).
+//!   `auto=format&fm=jpg` on an animation with alpha gives PNG, and a still, as JPEG would;
+//!   a format chosen from `Accept` (WebP) animates.
 //! * A GIF source with alpha and no `fm` gives PNG for a still and stays GIF when animated.
 //! * Without `fm`, a source in a format pixform does not write (TIFF, SVG) is served as JPEG,
 //!   or as PNG when it has alpha ([`ImageFormat::can_encode`]); an SVG always has alpha, so
@@ -383,13 +386,24 @@ pub fn plan(
     // decides whether it can.
     let wants_animation = source.frames > 1 && spec.frame.is_none();
     let mut encoding = encoding(spec, source, wants_animation);
+    let requested = encoding.format;
+    // PNG standing in for a requested JPEG (to keep alpha) stays the still JPEG would be.
+    let animates = |format: ImageFormat| {
+        wants_animation
+            && format.supports_animation()
+            && !(requested == ImageFormat::Jpeg && format == ImageFormat::Png)
+    };
     encoding.format = negotiate(
         &encoding,
         alpha_before_encoding,
         wants_animation,
         &options.accept,
     );
-    let frames = if wants_animation && encoding.format.supports_animation() {
+    if wants_animation && !animates(encoding.format) {
+        // Skipping AVIF kept nothing animated: negotiate as for a still.
+        encoding.format = negotiate(&encoding, alpha_before_encoding, false, &options.accept);
+    }
+    let frames = if animates(encoding.format) {
         source.frames
     } else {
         1
@@ -495,7 +509,8 @@ fn raw_plan(planned: Plan, spec: &TransformSpec) -> Plan {
 
 /// `auto=format`: AVIF, then WebP, from the accepted formats; else the requested format, but
 /// never JPEG for a result with alpha (PNG instead). An animation that is to stay one
-/// (`animation`) skips AVIF, which pixform writes as a still only.
+/// (`animation`) skips AVIF, which pixform writes as a still only (the caller negotiates again
+/// without the skip when the result would be a still anyway).
 fn negotiate(
     encoding: &Encoding,
     has_alpha: bool,
