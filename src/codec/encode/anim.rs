@@ -354,6 +354,106 @@ fn apng_delay(ms: u32) -> (u16, u16) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::codec::probe;
+    use crate::limits::Limits;
+
+    fn frame(w: u32, h: u32, layout: PixelLayout, v: u8) -> Image {
+        let len = crate::pixels::buffer_len(w, h, layout).unwrap_or(0);
+        Image::from_vec(w, h, layout, vec![v; len]).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Writes `delays` as frames of `format` playing `plays` times and probes the result:
+    /// (frames, summed delays, plays, alpha).
+    fn written(
+        format: ImageFormat,
+        layout: PixelLayout,
+        delays: &[u32],
+        plays: u32,
+    ) -> (u32, Option<u64>, Option<u32>, bool) {
+        let n = u32::try_from(delays.len()).unwrap_or(0);
+        let opts = EncodeOptions::default();
+        let mut enc = AnimationEncoder::new(format, 6, 4, n, plays, &opts).expect("starts");
+        for (i, &d) in delays.iter().enumerate() {
+            enc.add(&frame(6, 4, layout, 40 * i as u8), d)
+                .expect("adds");
+        }
+        let bytes = enc.finish().expect("finishes");
+        let info = probe(&bytes, &Limits::default()).expect("probes");
+        assert_eq!((info.format, info.width, info.height), (format, 6, 4));
+        (
+            info.frames,
+            info.duration_ms,
+            info.loop_count,
+            info.has_alpha,
+        )
+    }
+
+    #[test]
+    fn long_delays_and_many_plays_are_cut_to_what_each_format_holds() {
+        use ImageFormat::{Gif, Png, Webp};
+        use PixelLayout::{Rgb8, Rgba8};
+        // (format, layout, delays, plays, frames, duration, plays read back, alpha)
+        #[rustfmt::skip]
+        let cases: [(ImageFormat, PixelLayout, &[u32], u32, u32, u64, u32, bool); 7] = [
+            (Webp, Rgb8,  &[20_000_000, 5], 70_000, 2, 0xFF_FFFF + 5, 65_535, false),
+            (Webp, Rgba8, &[10, 20, 30], 0, 3, 60, 0, true),
+            (Png,  Rgb8,  &[70_000, 0], 2, 2, 70_000, 2, false),
+            (Png,  Rgba8, &[u32::MAX, 1], 0, 2, 655_350 + 1, 0, true),
+            (Gif,  Rgb8,  &[25, 14], 1, 2, 40, 1, false),
+            (Gif,  Rgb8,  &[10, 10], 70_000, 2, 20, 65_536, false),
+            (Gif,  Rgba8, &[10, 10], 0, 2, 20, 0, true),
+        ];
+        for (format, layout, delays, plays, frames, duration, back, alpha) in cases {
+            assert_eq!(
+                written(format, layout, delays, plays),
+                (frames, Some(duration), Some(back), alpha),
+                "{format:?} {layout:?} {delays:?} {plays}"
+            );
+        }
+    }
+
+    #[test]
+    fn frames_must_match_the_declared_count_size_and_layout() {
+        let opts = EncodeOptions::default();
+        for format in [ImageFormat::Gif, ImageFormat::Webp, ImageFormat::Png] {
+            let mut enc = AnimationEncoder::new(format, 6, 4, 2, 0, &opts).expect("starts");
+            let wrong_size = enc.add(&frame(4, 6, PixelLayout::Rgb8, 0), 10);
+            assert!(
+                matches!(wrong_size, Err(CodecError::Internal { .. })),
+                "{format:?}"
+            );
+            enc.add(&frame(6, 4, PixelLayout::Rgb8, 0), 10)
+                .expect("adds");
+            assert_eq!(enc.frames(), 1);
+            let short = AnimationEncoder::new(format, 6, 4, 2, 0, &opts).expect("starts");
+            assert!(
+                matches!(short.finish(), Err(CodecError::Internal { .. })),
+                "{format:?}"
+            );
+            enc.add(&frame(6, 4, PixelLayout::Rgb8, 9), 10)
+                .expect("adds");
+            let extra = enc.add(&frame(6, 4, PixelLayout::Rgb8, 0), 10);
+            assert!(
+                matches!(extra, Err(CodecError::Internal { .. })),
+                "{format:?}"
+            );
+            enc.finish().expect("two frames");
+        }
+        let mut apng = AnimationEncoder::new(ImageFormat::Png, 6, 4, 2, 0, &opts).expect("starts");
+        apng.add(&frame(6, 4, PixelLayout::Rgb8, 0), 10)
+            .expect("adds");
+        let mixed = apng.add(&frame(6, 4, PixelLayout::Rgba8, 0), 10);
+        assert!(matches!(mixed, Err(CodecError::Internal { .. })));
+        for format in [ImageFormat::Jpeg, ImageFormat::Avif] {
+            let still = AnimationEncoder::new(format, 6, 4, 2, 0, &opts);
+            assert!(
+                matches!(still, Err(CodecError::Unsupported { .. })),
+                "{format:?}"
+            );
+        }
+        let huge = AnimationEncoder::new(ImageFormat::Webp, 16_384, 4, 2, 0, &opts);
+        assert!(matches!(huge, Err(CodecError::TooLargeForFormat { .. })));
+    }
 
     #[test]
     fn apng_delays_fall_back_to_centiseconds_above_16_bits() {
