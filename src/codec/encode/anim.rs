@@ -393,8 +393,18 @@ mod tests {
         use ImageFormat::{Gif, Png, Webp};
         use PixelLayout::{Rgb8, Rgba8};
         // (format, layout, delays, plays, frames, duration, plays read back, alpha)
+        type Case = (
+            ImageFormat,
+            PixelLayout,
+            &'static [u32],
+            u32,
+            u32,
+            u64,
+            u32,
+            bool,
+        );
         #[rustfmt::skip]
-        let cases: [(ImageFormat, PixelLayout, &[u32], u32, u32, u64, u32, bool); 7] = [
+        let cases: [Case; 7] = [
             (Webp, Rgb8,  &[20_000_000, 5], 70_000, 2, 0xFF_FFFF + 5, 65_535, false),
             (Webp, Rgba8, &[10, 20, 30], 0, 3, 60, 0, true),
             (Png,  Rgb8,  &[70_000, 0], 2, 2, 70_000, 2, false),
