@@ -98,6 +98,15 @@ impl ImageFormat {
         !matches!(self, ImageFormat::Jpeg)
     }
 
+    /// Whether pixform writes an animation in this format: GIF, WebP and PNG (as APNG).
+    /// JPEG and AVIF outputs of an animation are its first frame.
+    pub fn supports_animation(self) -> bool {
+        matches!(
+            self,
+            ImageFormat::Gif | ImageFormat::Webp | ImageFormat::Png
+        )
+    }
+
     /// Whether pixform writes this format: every format but TIFF, HEIC and SVG, which are inputs only
     /// (a camera or print master is served as JPEG, or PNG when it has alpha; a rasterised SVG
     /// as PNG; an SVG asked for with no pixel parameter as its own bytes). Output

@@ -40,6 +40,16 @@
 //!   larger files that score lower SSIM at the same `q` (`src/codec/encode/webp.rs`).
 //! * JPEG output is baseline 4:2:0 with optimized Huffman tables (progressive with
 //!   `fm=pjpg`), like sharp's `optimiseCoding`.
+//! * Animations (GIF, animated WebP, APNG) stay animated whenever the output format can
+//!   carry one: GIF, WebP, and PNG, which becomes an APNG (imgix has no APNG output and
+//!   serves the first frame there; `frame=1` gives that still). Every frame goes through the
+//!   same plan and keeps its delay; the plays are kept. JPEG and AVIF outputs, and `frame=1`,
+//!   are the first frame; `auto=format` skips AVIF when that keeps an animation animated. An animated GIF with
+//!   transparency stays a GIF without `fm` (a still from it becomes PNG, as before). The work
+//!   is bounded from the header: [`Limits::max_animation_pixels`] caps frames × source canvas
+//!   and frames × output area. Frames are composed one at a time and written as they are
+//!   rendered, so memory is one canvas plus the output, not every frame. A source ICC profile
+//!   is not applied to animation frames (they are taken as sRGB); `cs=origin` writes sRGB.
 //! * TIFF is read (first page), never written: without `fm` a TIFF source is served as JPEG,
 //!   or as PNG when it has alpha ([`ImageFormat::can_encode`]).
 //! * SVG is rasterised by resvg straight at the output size (the crop window and the resize

@@ -32,7 +32,8 @@ pub struct Limits {
     /// Largest decode budget of an animated source: frames × canvas area, in pixels, checked
     /// from the header before any frame is decoded. Every frame is composed onto a whole
     /// canvas, so this bounds the work of decoding an animation however small its frames
-    /// are; still images are not counted against it. Default: 268 402 689 (16 383², the
+    /// are; an animated output's frames × output area is held to it too (every frame is
+    /// resized and encoded). Still images are not counted against it. Default: 268 402 689 (16 383², the
     /// area sharp allows the page-stacked image of an animation).
     pub max_animation_pixels: u64,
     /// Longest accepted query string, in bytes (before percent-decoding). Default: 8192.

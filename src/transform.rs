@@ -93,8 +93,15 @@ pub struct OutputFacts {
     pub content_type: &'static str,
     /// Its size in bytes, encoded.
     pub bytes: usize,
-    /// Frames in the output (always 1: animations are flattened to their first frame).
+    /// Frames in the output: the source's when the output is an animation
+    /// ([`Plan::animated`]), else 1.
     pub frames: u32,
+    /// An animation's frame delays summed, in milliseconds; absent for a still.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    /// How many times an animation plays, 0 = forever; absent for a still.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub loop_count: Option<u32>,
     /// Whether the output has an alpha channel.
     pub has_alpha: bool,
 }
@@ -183,20 +190,34 @@ fn transform_in(
         });
     }
 
-    let rendered = pipeline::render_with(input, &info, &plan, limits, ws)?;
-    let image = planned_layout(rendered.image, &plan)?;
-    let encoded = codec::encode_pooled(
-        &image,
-        format,
-        &EncodeOptions {
-            quality: plan.encoding.quality,
-            progressive: plan.encoding.progressive,
-            icc_profile: rendered.icc_profile,
-        },
-        &mut ws.pool,
-    )?;
-    let (width, height, has_alpha) = (image.width(), image.height(), image.layout().has_alpha());
-    ws.pool.give(image.into_vec());
+    let (encoded, width, height, has_alpha, animation) = if plan.animated() {
+        let anim = pipeline::render_animation(input, &info, &plan, limits, ws, planned_layout)?;
+        let facts = (anim.frames, anim.duration_ms, anim.loop_count);
+        (
+            anim.bytes,
+            plan.width,
+            plan.height,
+            anim.has_alpha,
+            Some(facts),
+        )
+    } else {
+        let rendered = pipeline::render_with(input, &info, &plan, limits, ws)?;
+        let image = planned_layout(rendered.image, &plan)?;
+        let encoded = codec::encode_pooled(
+            &image,
+            format,
+            &EncodeOptions {
+                quality: plan.encoding.quality,
+                progressive: plan.encoding.progressive,
+                icc_profile: rendered.icc_profile,
+            },
+            &mut ws.pool,
+        )?;
+        let (width, height, has_alpha) =
+            (image.width(), image.height(), image.layout().has_alpha());
+        ws.pool.give(image.into_vec());
+        (encoded, width, height, has_alpha, None)
+    };
 
     let content_disposition = spec
         .download
@@ -209,7 +230,9 @@ fn transform_in(
             format,
             content_type: format.mime_type(),
             bytes: encoded.len(),
-            frames: 1,
+            frames: animation.map_or(1, |a| a.0),
+            duration_ms: animation.map(|a| a.1),
+            loop_count: animation.map(|a| a.2),
             has_alpha,
         };
         serde_json::to_vec(&facts).map_err(|e| {

@@ -12,6 +12,10 @@ that the loop-count convention can be checked per format:
 * gif-3frames-forever.gif: NETSCAPE2.0 repeat count 0 (= forever).
 * webp-3frames-loop3.webp: ANIM loop count 3 (= 3 plays), lossless frames.
 * apng-3frames-loop4.png: acTL num_plays 4 (= 4 plays).
+* {gif,webp,apng}-6frames-moving.*: six 96x64 frames of a shifting gradient with a moving
+  square, delays 20, 40, 60, 80, 100 and 120 ms, 3 plays: the animated-output tests.
+* webp-6frames-alpha.webp: the same frames with a transparent band and a half-transparent
+  square, lossless, looping forever.
 
 `apng-dispose-blend.png` is a 16x8 APNG whose four frames use every dispose op (none,
 previous, background) and both blend ops (source, over) with half-transparent pixels. Pillow's
@@ -65,6 +69,48 @@ def main():
         loop=4,
     )
     dispose_blend()
+    moving()
+
+
+MOVING_DELAYS = [20, 40, 60, 80, 100, 120]
+
+
+def moving_frames():
+    """Six 96x64 frames: a diagonal gradient that shifts per frame, with a square moving
+    across it, so that every frame differs and geometry errors show."""
+    w, h = 96, 64
+    out = []
+    for k in range(6):
+        im = Image.new("RGB", (w, h))
+        px = im.load()
+        for y in range(h):
+            for x in range(w):
+                px[x, y] = ((x * 2 + k * 30) % 256, (y * 3 + k * 10) % 256, (x + y) % 256)
+        im.paste((250, 250, 40), (8 + 12 * k, 10 + 4 * k, 24 + 12 * k, 26 + 4 * k))
+        out.append(im)
+    return out
+
+
+def moving():
+    """`*-6frames-moving.*`: the same six frames with the delays 20..120 ms and 3 plays in each
+    format (GIF: NETSCAPE2.0 repeat count 2; WebP lossless; APNG)."""
+    rgb = moving_frames()
+    gif = [f.quantize(256) for f in rgb]
+    gif[0].save(os.path.join(OUT, "gif-6frames-moving.gif"), save_all=True,
+                append_images=gif[1:], duration=MOVING_DELAYS, loop=2, disposal=1)
+    rgb[0].save(os.path.join(OUT, "webp-6frames-moving.webp"), save_all=True,
+                append_images=rgb[1:], duration=MOVING_DELAYS, loop=3, lossless=True)
+    rgb[0].save(os.path.join(OUT, "apng-6frames-moving.png"), save_all=True,
+                append_images=rgb[1:], duration=MOVING_DELAYS, loop=3)
+    # With a transparent band (rows 40..56 cleared) and a half-transparent square.
+    rgba = []
+    for f in rgb:
+        f = f.convert("RGBA")
+        f.paste((0, 0, 0, 0), (0, 40, 96, 56))
+        f.paste((40, 90, 250, 128), (60, 4, 80, 24))
+        rgba.append(f)
+    rgba[0].save(os.path.join(OUT, "webp-6frames-alpha.webp"), save_all=True,
+                 append_images=rgba[1:], duration=MOVING_DELAYS, loop=0, lossless=True)
 
 
 def dispose_blend():

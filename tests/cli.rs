@@ -220,9 +220,10 @@ fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).expect("JSON on stdout")
 }
 
-/// Format, width, height and alpha an output file declares: `pixform info`, or for AVIF
-/// (which pixform does not read) its first `ispe` box and alpha auxiliary image.
-fn output_facts(path: &std::path::Path) -> (String, u64, u64, bool) {
+/// Format, width, height, alpha and frames an output file declares: `pixform info`, or for
+/// AVIF (which pixform does not read) its first `ispe` box and alpha auxiliary image (pixform
+/// writes AVIF stills only).
+fn output_facts(path: &std::path::Path) -> (String, u64, u64, bool, u64) {
     let bytes = std::fs::read(path).expect("output file");
     if bytes.get(4..12) == Some(b"ftypavif") {
         let at = bytes
@@ -236,6 +237,7 @@ fn output_facts(path: &std::path::Path) -> (String, u64, u64, bool) {
             be(at + 8).into(),
             be(at + 12).into(),
             alpha,
+            1,
         );
     }
     let info = json_of(&["info".as_ref(), path.as_os_str()]);
@@ -244,10 +246,12 @@ fn output_facts(path: &std::path::Path) -> (String, u64, u64, bool) {
         info["width"].as_u64().expect("width"),
         info["height"].as_u64().expect("height"),
         info["has_alpha"].as_bool().expect("has_alpha"),
+        info["frames"].as_u64().expect("frames"),
     )
 }
 
-/// The inputs of the plan/transform agreement: every fixture and every bench-corpus image.
+/// The inputs of the plan/transform agreement: every fixture, two animations and every
+/// bench-corpus image.
 fn sources() -> Vec<PathBuf> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/fixtures");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
@@ -255,6 +259,8 @@ fn sources() -> Vec<PathBuf> {
         .map(|e| e.expect("directory entry").path())
         .collect();
     assert!(files.len() >= 10, "fixtures missing in {}", dir.display());
+    let anim = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/anim");
+    files.extend(["webp-6frames-alpha.webp", "apng-6frames-moving.png"].map(|f| anim.join(f)));
     files.extend(corpus::corpus_paths());
     files.sort();
     files
@@ -279,7 +285,10 @@ fn plan_reports_the_format_and_alpha_transform_writes() {
         let format = info["format"].as_str().expect("format").to_owned();
         for (i, (query, accept)) in cases.iter().enumerate() {
             let what = format!("{} {query:?} accept {accept:?}", source.display());
-            let mut args = vec!["plan", "--source", &size, "--format", &format];
+            let frames = info["frames"].to_string();
+            let mut args = vec![
+                "plan", "--source", &size, "--format", &format, "--frames", &frames,
+            ];
             if info["has_alpha"] == true {
                 args.push("--alpha");
             }
@@ -301,7 +310,7 @@ fn plan_reports_the_format_and_alpha_transform_writes() {
                 "{what}: {}",
                 String::from_utf8_lossy(&out.stderr)
             );
-            let (got_format, width, height, mut alpha) = output_facts(&output);
+            let (got_format, width, height, mut alpha, frames) = output_facts(&output);
             // WebP and GIF encoders leave out an alpha channel that is opaque everywhere
             // (GIF after rounding alpha to 1 bit): the pixels then say what the plan said.
             if !alpha && matches!(got_format.as_str(), "webp" | "gif") {
@@ -310,12 +319,13 @@ fn plan_reports_the_format_and_alpha_transform_writes() {
                 alpha = planned["has_alpha"] == true && decoded.pixels().all(|p| p[3] == 255);
             }
             assert_eq!(
-                (got_format.as_str(), width, height, alpha),
+                (got_format.as_str(), width, height, alpha, frames),
                 (
                     planned["encoding"]["format"].as_str().expect("format"),
                     planned["width"].as_u64().expect("width"),
                     planned["height"].as_u64().expect("height"),
                     planned["has_alpha"].as_bool().expect("has_alpha"),
+                    planned["frames"].as_u64().expect("frames"),
                 ),
                 "{what}"
             );

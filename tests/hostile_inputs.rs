@@ -1941,6 +1941,104 @@ fn composing_frames_holds_one_canvas_not_every_frame() {
     );
 }
 
+/// A `width`×`height` GIF of `frames` full frames, each a different shifted pattern over a
+/// 256-colour palette, 20 ms apart, looping forever.
+fn gif_animation(width: u16, height: u16, frames: usize) -> Vec<u8> {
+    let palette: Vec<u8> = (0..=255u8).flat_map(|i| [i, 255 - i, i / 2]).collect();
+    let mut bytes = Vec::new();
+    let mut enc = ::gif::Encoder::new(&mut bytes, width, height, &palette).expect("in memory");
+    enc.set_repeat(::gif::Repeat::Infinite).expect("in memory");
+    let (w, h) = (usize::from(width), usize::from(height));
+    for i in 0..frames {
+        let pixels: Vec<u8> = (0..w * h)
+            .map(|p| ((p % w) / 4 + (p / w) / 4 + i * 3) as u8)
+            .collect();
+        let frame = ::gif::Frame {
+            width,
+            height,
+            delay: 2,
+            buffer: std::borrow::Cow::Owned(pixels),
+            ..::gif::Frame::default()
+        };
+        enc.write_frame(&frame).expect("in memory");
+    }
+    drop(enc);
+    bytes
+}
+
+/// The peak heap of `transform` on `bytes`, with the output.
+fn transform_peak(bytes: &[u8], query: &str, limits: &Limits) -> (usize, pixform::Output) {
+    let _serial = serial();
+    let spec = TransformSpec::from_query(query).expect("query");
+    let options = TransformOptions::new(limits.clone(), Vec::new());
+    let base = CURRENT.load(Ordering::SeqCst);
+    PEAK.store(base, Ordering::SeqCst);
+    let out = transform(bytes, &spec, &options).expect("transform");
+    (PEAK.load(Ordering::SeqCst).saturating_sub(base), out)
+}
+
+/// Animated output streams its frames: a 200×150 animation of 200 frames through
+/// `w=100&fm=webp` peaks within the output's growth of the same animation with 20 frames
+/// (holding the frames would add 180 canvases, 21.6 MB), and either run within a few
+/// canvases.
+#[test]
+fn animated_output_holds_one_frame_at_a_time() {
+    let _serial = serial();
+    let (short, long) = (gif_animation(200, 150, 20), gif_animation(200, 150, 200));
+    let canvas = 200 * 150 * 4;
+    let started = std::time::Instant::now();
+    let (p20, o20) = transform_peak(&short, "w=100&fm=webp", &Limits::default());
+    let (p200, o200) = transform_peak(&long, "w=100&fm=webp", &Limits::default());
+    let elapsed = started.elapsed();
+    for (out, frames) in [(&o20, 20), (&o200, 200)] {
+        let info = probe(&out.bytes, &Limits::default()).expect("probe");
+        assert_eq!(
+            (info.format, info.width, info.height, info.frames),
+            (ImageFormat::Webp, 100, 75, frames)
+        );
+    }
+    // The output vector may hold its old and its doubled buffer at once while growing.
+    let bound = p20 + 3 * o200.bytes.len() + (1 << 20);
+    if std::env::var_os("PIXFORM_SHOW_PEAKS").is_some() {
+        eprintln!(
+            "20 frames: peak {p20}, {} B out; 200 frames: peak {p200}, {} B out; {elapsed:?}",
+            o20.bytes.len(),
+            o200.bytes.len()
+        );
+    }
+    assert!(
+        p200 <= bound,
+        "200 frames peak {p200} > {bound} (20 frames: {p20})"
+    );
+    // The canvas, its copy for the pipeline, the resampler's buffers and libwebp's state.
+    assert!(p20 <= 8 * canvas + (1 << 20), "20 frames peak {p20}");
+}
+
+/// 10 000 one-pixel frames: refused from the header by `max_frames` by default (see
+/// tests/animation.rs); with the frame limit lifted the whole animation is rendered, in
+/// bounded memory and time.
+#[test]
+fn ten_thousand_tiny_frames_render_in_bounded_time_when_allowed() {
+    let _serial = serial();
+    let bytes = gif_animation(1, 1, 10_000);
+    let mut limits = Limits::default();
+    limits.max_frames = 10_000;
+    let started = std::time::Instant::now();
+    let (peak, out) = transform_peak(&bytes, "fm=webp", &limits);
+    let elapsed = started.elapsed();
+    let info = probe(&out.bytes, &limits).expect("probe");
+    assert_eq!((info.width, info.height, info.frames), (1, 1, 10_000));
+    assert_eq!(info.duration_ms, Some(200_000));
+    assert!(peak <= 3 * out.bytes.len() + (1 << 20), "peak {peak}");
+    assert!(elapsed < std::time::Duration::from_secs(2), "{elapsed:?}");
+    if std::env::var_os("PIXFORM_SHOW_PEAKS").is_some() {
+        eprintln!(
+            "10 000 frames: peak {peak}, {} B out, {elapsed:?}",
+            out.bytes.len()
+        );
+    }
+}
+
 // --- HEIF (AVIF, HEIC) containers -----------------------------------------------------------
 
 fn heif_box(kind: &[u8; 4], body: &[u8]) -> Vec<u8> {

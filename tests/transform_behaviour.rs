@@ -381,15 +381,29 @@ fn lower_quality_gives_smaller_files_of_the_same_size() {
     }
 }
 
+/// `frame=1` serves the first frame as a still; without it the animation stays one (PNG as
+/// an APNG whose default image is the first frame); JPEG is always the first frame.
 #[test]
-fn gif_output_is_the_first_frame() {
+fn frame_1_is_the_first_frame_and_animations_stay_animated() {
     let input = fixture("picos-120x80-3frames.gif");
     let first = decode_upright(&input).to_rgba8();
-    for query in ["frame=1&fm=png", "fm=png", "frame=1"] {
-        let got = decode_rgba(&run(&input, query).bytes);
+    // (query, output format, frames in the output, mean difference to the first frame:
+    // GIF re-quantises the palette, JPEG q75 is lossy; the second frame, a negative, would
+    // differ by ~100)
+    let cases = [
+        ("frame=1&fm=png", ImageFormat::Png, 1, 0.0),
+        ("frame=1", ImageFormat::Gif, 1, 2.0),
+        ("fm=png", ImageFormat::Png, 3, 0.0),
+        ("fm=jpg", ImageFormat::Jpeg, 1, 5.0),
+        ("", ImageFormat::Gif, 3, 2.0),
+    ];
+    for (query, format, frames, mean) in cases {
+        let out = run(&input, query);
+        let info = pixform::codec::probe(&out.bytes, &pixform::Limits::default()).expect("probe");
+        assert_eq!((out.format, info.frames), (format, frames), "{query}");
+        let got = decode_rgba(&out.bytes);
         let d = diff(&first, &got).expect("size");
-        // fm=gif re-quantises the palette; the second frame (a negative) would differ by ~100.
-        assert!(d.mean <= 2.0, "{query}: {d:?}");
+        assert!(d.mean <= mean, "{query}: {d:?}");
     }
 }
 

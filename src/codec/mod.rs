@@ -49,7 +49,7 @@ pub use decode::{
     decode, decode_hinted, decode_path, decode_pooled, render_vector, DecodeOptions, DecodePath,
     Decoded,
 };
-pub use encode::{encode, encode_pooled, EncodeOptions, GifAnimation};
+pub use encode::{encode, encode_pooled, AnimationEncoder, EncodeOptions, GifAnimation};
 pub use error::CodecError;
 pub use info::{scaled_size, ColorModel, SourceInfo};
 pub use jpeg_dc::{decode_dc, decode_dc_only, scan_script, ScanSummary};

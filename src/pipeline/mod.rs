@@ -3,9 +3,11 @@
 //! The pure pixel operations it runs (resize, crop, orientation, canvas, effects, colour,
 //! entropy crop) live in [`crate::ops`], which knows nothing about parameters, plans or codecs.
 
+mod animate;
 mod execute;
 mod workspace;
 
+pub(crate) use animate::render_animation;
 pub(crate) use execute::render_with;
 pub use execute::{render, render_decoded, Rendered};
 pub(crate) use workspace::Workspace;

@@ -48,15 +48,30 @@ pub enum PlanError {
         /// Its value.
         max: u64,
     },
+    /// An animated output would exceed [`crate::Limits::max_animation_pixels`]: every frame
+    /// is resized, filtered and encoded at the output size (`frame=1`, a smaller size or a
+    /// still format avoids it).
+    AnimationTooLarge {
+        /// Frames in the output.
+        frames: u32,
+        /// Output width.
+        width: u32,
+        /// Output height.
+        height: u32,
+        /// frames × width × height.
+        value: u64,
+        /// The limit.
+        max: u64,
+    },
 }
 
 impl PlanError {
     /// The HTTP status for this error: 413 for an over-large source, 422 for an output
-    /// beyond the limits, 400 for a rect that misses the image.
+    /// (a still or an animation) beyond the limits, 400 for a rect that misses the image.
     pub fn http_status(&self) -> u16 {
         match self {
             PlanError::SourceTooLarge { .. } => 413,
-            PlanError::OutputTooLarge { .. } => 422,
+            PlanError::OutputTooLarge { .. } | PlanError::AnimationTooLarge { .. } => 422,
             PlanError::EmptySource { .. } => 422,
             PlanError::RectOutside { .. } => 400,
         }
@@ -93,6 +108,16 @@ impl fmt::Display for PlanError {
                 limit,
                 max,
             } => write!(f, "output: {width}x{height} exceeds {limit} ({max})"),
+            PlanError::AnimationTooLarge {
+                frames,
+                width,
+                height,
+                value,
+                max,
+            } => write!(
+                f,
+                "output: {frames} frames of {width}x{height} exceed max_animation_pixels ({value} > {max}); frame=1 gives a still"
+            ),
         }
     }
 }

@@ -27,7 +27,17 @@
 //! [cache key](Plan::cache_key). [`crate::transform()`] writes exactly what the plan says.
 //!
 //! * `auto=format` picks AVIF, then WebP, when accepted; else `fm` or the source format, but
-//!   PNG instead of JPEG when the result has alpha.
+//!   PNG instead of JPEG when the result has alpha. For an animation (no `frame=1`) AVIF is
+//!   skipped when that keeps it animated: WebP when accepted, else `fm` or the source format
+//!   if it animates; otherwise the output is a still and AVIF is chosen as for any still.
+//! * An animated source (several frames in the header) gives an animated output
+//!   ([`Plan::frames`] = the source's frames) unless `frame=1` is given or the output format
+//!   cannot animate: GIF, WebP and PNG (as APNG) can; JPEG and AVIF get the first frame. An
+//!   animation's frames × output area is checked against [`Limits::max_animation_pixels`]
+//!   ([`PlanError::AnimationTooLarge`], 422), like its frames × source canvas (413).
+//!   `auto=format&fm=jpg` on an animation with alpha gives PNG, and a still, as JPEG would;
+//!   a format chosen from `Accept` (WebP) animates.
+//! * A GIF source with alpha and no `fm` gives PNG for a still and stays GIF when animated.
 //! * Without `fm`, a source in a format pixform does not write (TIFF, SVG) is served as JPEG,
 //!   or as PNG when it has alpha ([`ImageFormat::can_encode`]); an SVG always has alpha, so
 //!   it is rasterised to PNG.
@@ -206,6 +216,7 @@ pub struct Plan {
     /// * the crate's major version and the JPEG codec the build uses (libjpeg-turbo with the
     ///   `turbojpeg` feature, else the pure-Rust codecs), which decide the bytes;
     /// * the output format after negotiation (so `Accept` enters only through it);
+    /// * for an animated output only, its frame count (a still's key is unchanged by it);
     /// * the canonical query of the known parameters ([`TransformSpec::canonical_pairs`]:
     ///   registry order, canonical values), so spellings of the same spec share a key and
     ///   unknown keys (cache busters, signatures) do not count.
@@ -227,6 +238,9 @@ pub struct Plan {
     pub saturation: i8,
     /// Colour handling.
     pub color_space: ColorSpace,
+    /// Frames in the output: the source's frame count when the output is an animation (see
+    /// [`Plan::animated`]), else 1 (the first frame of an animated source is served).
+    pub frames: u32,
 }
 
 impl Plan {
@@ -238,6 +252,13 @@ impl Plan {
         } else {
             (self.width, self.height)
         }
+    }
+
+    /// Whether the output is an animation: the source has several frames, `frame` is not
+    /// given and the output format carries an animation (GIF, WebP, PNG as APNG). Every frame
+    /// then goes through the same plan.
+    pub fn animated(&self) -> bool {
+        self.frames > 1
     }
 
     /// Whether the canvas is larger than the image (padding or fill).
@@ -361,8 +382,35 @@ pub fn plan(
         Some(_) => source.has_alpha || has_canvas,
         None => source.has_alpha,
     };
-    let mut encoding = encoding(spec, source);
-    encoding.format = negotiate(&encoding, alpha_before_encoding, &options.accept);
+    // An animation stays one unless `frame=1` asks for a still; the output format then
+    // decides whether it can.
+    let wants_animation = source.frames > 1 && spec.frame.is_none();
+    let mut encoding = encoding(spec, source, wants_animation);
+    let requested = encoding.format;
+    // PNG standing in for a requested JPEG (to keep alpha) stays the still JPEG would be.
+    let animates = |format: ImageFormat| {
+        wants_animation
+            && format.supports_animation()
+            && !(requested == ImageFormat::Jpeg && format == ImageFormat::Png)
+    };
+    encoding.format = negotiate(
+        &encoding,
+        alpha_before_encoding,
+        wants_animation,
+        &options.accept,
+    );
+    if wants_animation && !animates(encoding.format) {
+        // Skipping AVIF kept nothing animated: negotiate as for a still.
+        encoding.format = negotiate(&encoding, alpha_before_encoding, false, &options.accept);
+    }
+    let frames = if animates(encoding.format) {
+        source.frames
+    } else {
+        1
+    };
+    if frames > 1 {
+        check_animation_output(width, height, frames, limits)?;
+    }
     let has_alpha = alpha_before_encoding && encoding.format.supports_alpha();
     let background = spec.background.unwrap_or(if has_alpha {
         Color::TRANSPARENT
@@ -406,13 +454,14 @@ pub fn plan(
             encoding.format.mime_type()
         },
         vary_accept: encoding.auto_format,
-        cache_key: cache_key(spec, encoding.format),
+        cache_key: cache_key(spec, encoding.format, frames),
         decoder,
         blur_sigma: f32::from(spec.blur.unwrap_or(0)) / 10.0,
         sharpen: spec.sharpen.unwrap_or(0),
         invert: spec.invert.unwrap_or(false),
         saturation: spec.saturation.unwrap_or(0),
         color_space: spec.color_space.unwrap_or_default(),
+        frames,
     };
     Ok(if raw {
         raw_plan(planned, spec)
@@ -452,19 +501,28 @@ fn raw_plan(planned: Plan, spec: &TransformSpec) -> Plan {
         raw: true,
         content_type: source.format.mime_type(),
         vary_accept: false,
-        cache_key: cache_key(spec, source.format),
+        cache_key: cache_key(spec, source.format, 1),
+        frames: source.frames,
         ..planned
     }
 }
 
 /// `auto=format`: AVIF, then WebP, from the accepted formats; else the requested format, but
-/// never JPEG for a result with alpha (PNG instead).
-fn negotiate(encoding: &Encoding, has_alpha: bool, accept: &[ImageFormat]) -> ImageFormat {
+/// never JPEG for a result with alpha (PNG instead). An animation that is to stay one
+/// (`animation`) skips AVIF, which pixform writes as a still only (the caller negotiates again
+/// without the skip when the result would be a still anyway).
+fn negotiate(
+    encoding: &Encoding,
+    has_alpha: bool,
+    animation: bool,
+    accept: &[ImageFormat],
+) -> ImageFormat {
     if !encoding.auto_format {
         return encoding.format;
     }
     if let Some(preferred) = [ImageFormat::Avif, ImageFormat::Webp]
         .into_iter()
+        .filter(|f| !animation || f.supports_animation())
         .find(|f| accept.contains(f))
     {
         return preferred;
@@ -485,8 +543,9 @@ const JPEG_CODEC: &str = if cfg!(feature = "turbojpeg") {
     "jpeg-decoder+jpeg-encoder"
 };
 
-/// [`Plan::cache_key`]: SHA-1 over newline-separated `name value` lines.
-fn cache_key(spec: &TransformSpec, format: ImageFormat) -> String {
+/// [`Plan::cache_key`]: SHA-1 over newline-separated `name value` lines. An animated output
+/// adds a `frames` line, so a still's key is the same whether its source is animated or not.
+fn cache_key(spec: &TransformSpec, format: ImageFormat, frames: u32) -> String {
     let mut hasher = Sha1::new();
     let mut line = |name: &str, value: &str| {
         hasher.update(name.as_bytes());
@@ -497,6 +556,9 @@ fn cache_key(spec: &TransformSpec, format: ImageFormat) -> String {
     line("scheme", CACHE_KEY_SCHEME);
     line("jpeg", JPEG_CODEC);
     line("format", format.extension());
+    if frames > 1 {
+        line("frames", &frames.to_string());
+    }
     for (key, value) in spec.canonical_pairs() {
         line(key, &crate::params::encode_component(&value));
     }
@@ -743,11 +805,35 @@ fn dct_denominator(window_w: u32, window_h: u32, target_w: u32, target_h: u32) -
     1
 }
 
-/// The output encoding: `fm`, else the source's format, except PNG for GIF sources with alpha
-/// and, for sources pixform does not write (TIFF), JPEG or PNG when the source has alpha.
-fn encoding(spec: &TransformSpec, source: &SourceFacts) -> Encoding {
+/// Checks the work of an animated output, frames × output area, against
+/// [`Limits::max_animation_pixels`]: every frame is resized, filtered and encoded at the
+/// output size.
+fn check_animation_output(
+    width: u32,
+    height: u32,
+    frames: u32,
+    limits: &Limits,
+) -> Result<(), PlanError> {
+    limits
+        .check_animation(width, height, frames)
+        .map_err(
+            |LimitExceeded { value, max, .. }| PlanError::AnimationTooLarge {
+                frames,
+                width,
+                height,
+                value,
+                max,
+            },
+        )
+}
+
+/// The output encoding: `fm`, else the source's format, except PNG for a still from a GIF
+/// source with alpha (GIF's one-bit transparency would fray the resampled edges; an animated
+/// GIF stays a GIF) and, for sources pixform does not write (TIFF), JPEG or PNG when the
+/// source has alpha.
+fn encoding(spec: &TransformSpec, source: &SourceFacts, animation: bool) -> Encoding {
     let from_source = match source.format {
-        ImageFormat::Gif if source.has_alpha => ImageFormat::Png,
+        ImageFormat::Gif if source.has_alpha && !animation => ImageFormat::Png,
         f if !f.can_encode() && source.has_alpha => ImageFormat::Png,
         f if !f.can_encode() => ImageFormat::Jpeg,
         f => f,

@@ -18,6 +18,9 @@ pub struct PlanArgs {
     /// The source has an alpha channel.
     #[arg(long)]
     alpha: bool,
+    /// Frames of the source (an animation has more than one). Default: 1.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    frames: u32,
     /// Source format: jpg, png, webp, gif, avif, tiff or svg.
     #[arg(long, default_value = "jpg", value_parser = parse_format)]
     format: ImageFormat,
@@ -47,7 +50,7 @@ pub fn run(args: &PlanArgs) -> Result<(), String> {
         width: args.source.0,
         height: args.source.1,
         has_alpha: args.alpha,
-        frames: 1,
+        frames: args.frames,
         format: args.format,
     };
     let options = PlanOptions::new(Limits::default(), accepted_formats(&args.accept));

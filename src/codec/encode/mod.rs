@@ -1,9 +1,11 @@
 //! Encoding: an sRGB `Rgb8`/`Rgba8` [`Image`] to bytes. No metadata is written except the ICC
 //! profile given in [`EncodeOptions::icc_profile`].
 
+mod anim;
 #[cfg(feature = "avif")]
 mod avif;
 mod gif;
+pub use anim::AnimationEncoder;
 pub use gif::GifAnimation;
 #[cfg(not(feature = "turbojpeg"))]
 mod jpeg;
@@ -47,7 +49,16 @@ impl Default for EncodeOptions {
 
 /// Checks that neither side is zero nor above `max_side`.
 fn check_size(image: &Image, format: ImageFormat, max_side: u32) -> Result<(), CodecError> {
-    let (width, height) = (image.width(), image.height());
+    check_dims(image.width(), image.height(), format, max_side)
+}
+
+/// [`check_size`] for a size given before any image exists (an animation's canvas).
+fn check_dims(
+    width: u32,
+    height: u32,
+    format: ImageFormat,
+    max_side: u32,
+) -> Result<(), CodecError> {
     if width == 0 || height == 0 {
         return Err(CodecError::internal(
             format,
