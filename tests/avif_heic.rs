@@ -99,20 +99,15 @@ fn heic_with_an_nclx_box_decodes_like_libheif() {
     }
 }
 
-/// heif-enc's files carry their colour description only in the HEVC VUI (BT.601 full
-/// range), which heic-rs does not read: it takes BT.709 limited range, so the colours shift.
-/// This pins the documented limitation; it fails (and the docs must change) once the VUI is read.
+/// heif-enc's files carry their colour description only in the HEVC VUI (BT.601 full range),
+/// which heic-rs 0.1.4 does not read; pixform reads it and decodes them as libheif does.
 #[cfg(feature = "heic")]
 #[test]
-fn heic_without_colr_takes_bt709_limited_range() {
-    let decoded = codec::decode(
-        &fixture("opaque-96x64.heic"),
-        &Limits::default(),
-        &DecodeOptions::default(),
-    )
-    .expect("decodes");
-    let d = diff(&rgba(&decoded.image), &reference("opaque-96x64.heic")).expect("same size");
-    assert!(d.mean > 3.0, "{d:?}");
+fn heic_without_colr_takes_the_vui_colour() {
+    use PixelLayout::{Rgb8, Rgba8};
+    for (file, layout) in [("opaque-96x64.heic", Rgb8), ("alpha-96x64.heic", Rgba8)] {
+        check(file, layout, (96, 64), (1.0, 24));
+    }
 }
 
 /// The `mdat` body: the coded item's payload in these single-item files.
