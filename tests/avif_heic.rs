@@ -163,9 +163,16 @@ fn hostile_avif_payloads_are_typed_errors() {
         decode_err(&half_payload(&bytes)),
         corrupt("AV1 bitstream: Invalid argument")
     );
+    // `ispe` 97 wide: the frame is smaller than declared.
+    assert_eq!(
+        decode_err(&with_ispe_width(&bytes, 97)),
+        corrupt("AV1 frame is 96x64, its 'ispe' says 97x64")
+    );
+    // `ispe` 95 wide: libdav1d's frame-size limit (the declared area) refuses the frame
+    // before allocating it.
     assert_eq!(
         decode_err(&with_ispe_width(&bytes, 95)),
-        corrupt("AV1 frame is 96x64, its 'ispe' says 95x64")
+        corrupt("AV1 frame larger than its 'ispe' declares")
     );
     let (start, end) = mdat_body(&bytes);
     let mut zeros = bytes.clone();
@@ -190,6 +197,50 @@ fn hostile_heic_payloads_are_typed_errors() {
             matches!(&e, CodecError::Corrupt { format: ImageFormat::Heic, detail } if detail.starts_with("HEVC")),
             "{what}: {e:?}"
         );
+    }
+}
+
+/// Every single-byte change of the coded payload (and of the container after `ftyp`, at a
+/// stride) decodes to the declared size or fails with a typed error; nothing panics.
+#[test]
+fn changed_bytes_decode_or_fail_typed() {
+    let mut files = Vec::new();
+    if cfg!(feature = "avif-decode") {
+        files.extend(["alpha-96x64.avif", "grid2x2-192x128.avif"]);
+    }
+    if cfg!(feature = "heic") {
+        files.extend(["colr-alpha-96x64.heic", "opaque-96x64.heic"]);
+    }
+    for file in files {
+        let bytes = fixture(file);
+        let (start, end) = mdat_body(&bytes);
+        let positions = (32..start).step_by(3).chain(start..end);
+        for at in positions {
+            let mut changed = bytes.clone();
+            changed[at] ^= 0x5A;
+            match codec::decode(&changed, &Limits::default(), &DecodeOptions::default()) {
+                // A changed header byte may change the declared size: the output has the size
+                // the changed file declares.
+                Ok(d) => {
+                    let info = codec::probe(&changed, &Limits::default()).expect("decoded");
+                    assert_eq!(
+                        (d.image.width(), d.image.height()),
+                        (info.stored_width, info.stored_height),
+                        "{file} byte {at}"
+                    );
+                }
+                Err(e) => assert!(
+                    matches!(
+                        e,
+                        CodecError::Corrupt { .. }
+                            | CodecError::Unsupported { .. }
+                            | CodecError::LimitExceeded { .. }
+                            | CodecError::UnknownFormat { .. }
+                    ),
+                    "{file} byte {at}: {e:?}"
+                ),
+            }
+        }
     }
 }
 

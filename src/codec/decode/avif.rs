@@ -1,7 +1,7 @@
 //! AVIF decode (feature `avif-decode`). The container is pixform's own HEIF parser
 //! (`header/heif.rs`); each coded item (the image or its grid tiles, and the alpha item) is
-//! decoded by libdav1d on one thread with the frame size capped by
-//! [`Limits::max_source_pixels`], then converted to 8-bit RGB by [`to_rgb`] with the matrix
+//! decoded by libdav1d on one thread with the frame area capped by the item's `ispe` (and
+//! [`Limits::max_source_pixels`]), then converted to 8-bit RGB by [`to_rgb`] with the matrix
 //! and range of the `nclx` `colr` box, else of the AV1 sequence header, else BT.601.
 
 use dav1d::{Decoder, PixelLayout, PlanarImageComponent, Settings};
@@ -81,7 +81,10 @@ fn decode_coded(
 ) -> Result<(), CodecError> {
     let columns = coded.grid.as_ref().map_or(1, |g| u32::from(g.columns));
     for (i, (item, size)) in coded.tiles.iter().enumerate() {
-        let (pic, colour) = decode_item(bytes, idat, item, limits)?;
+        // libdav1d refuses a frame larger than the item declares before allocating it.
+        let area =
+            (u64::from(size.0) * u64::from(size.1)).clamp(1, limits.max_source_pixels.max(1));
+        let (pic, colour) = decode_item(bytes, idat, item, area)?;
         if (pic.width(), pic.height()) != *size {
             return Err(corrupt(format!(
                 "AV1 frame is {}x{}, its 'ispe' says {}x{}",
@@ -103,7 +106,7 @@ fn decode_item(
     bytes: &[u8],
     idat: &[u8],
     item: &Item,
-    limits: &Limits,
+    max_area: u64,
 ) -> Result<(dav1d::Picture, SeqColour), CodecError> {
     let data = heif::item_data(F, bytes, idat, item)?;
     let colour = sequence_colour(&data);
@@ -111,11 +114,18 @@ fn decode_item(
     // One image, one thread: a server scales by processes (docs/measurements.md).
     settings.set_n_threads(1);
     settings.set_max_frame_delay(1);
-    settings
-        .set_frame_size_limit(u32::try_from(limits.max_source_pixels.max(1)).unwrap_or(u32::MAX));
+    settings.set_frame_size_limit(u32::try_from(max_area).unwrap_or(u32::MAX));
     let mut decoder = Decoder::with_settings(&settings)
         .map_err(|e| CodecError::internal(F, format!("AV1 decoder: {e}")))?;
-    let av1 = |e: dav1d::Error| corrupt(format!("AV1 bitstream: {e}"));
+    let av1 = |e: dav1d::Error| {
+        corrupt(match e {
+            // ERANGE: the frame-size limit (the item's declared area).
+            dav1d::Error::UnknownError(-34) => {
+                "AV1 frame larger than its 'ispe' declares".to_owned()
+            }
+            e => format!("AV1 bitstream: {e}"),
+        })
+    };
     if data.is_empty() {
         return Err(corrupt("empty AV1 item"));
     }
