@@ -252,3 +252,27 @@ fn plans_come_from_the_header() {
         );
     }
 }
+
+/// The header counts what a decoder allocates: the canvas and every tile (a 2x2 grid of
+/// 96x64 tiles is 24 576 pixels), against `max_source_pixels` and `max_total_frame_pixels`.
+#[test]
+fn tile_areas_are_checked_against_the_limits() {
+    let bytes = fixture("grid2x2-192x128.avif");
+    let mut limits = Limits::default();
+    limits.max_total_frame_pixels = 4 * 96 * 64 - 1;
+    let e = codec::probe(&bytes, &limits).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CodecError::LimitExceeded {
+                format: ImageFormat::Avif,
+                limit: pixform::LimitKind::MaxTotalFramePixels,
+                value: 24_576,
+                max: 24_575,
+            }
+        ),
+        "{e:?}"
+    );
+    limits.max_total_frame_pixels = 4 * 96 * 64;
+    assert!(codec::probe(&bytes, &limits).is_ok());
+}

@@ -205,7 +205,10 @@ fn cases() -> Vec<Case> {
         case("pdf declared image/jpeg", i, pdf, Some("image/jpeg"), 415, NOT_AN_IMAGE),
         case("text declared image/png", i, text, Some("image/png"), 415, NOT_AN_IMAGE),
         case("bmp as image", i, [b"BM".as_slice(), &[0; 60]].concat(), None, 415, "Unsupported image: source: bmp images cannot be analysed"),
-        case("avif as image", i, b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf".to_vec(), None, 415, "Unsupported image: source: avif images cannot be analysed"),
+        // AVIF and HEIC are images; the server's engine is built without their decoders.
+        case("avif without meta", i, b"\0\0\0\x1cftypavif\0\0\0\0avifmif1miaf".to_vec(), None, 400, "Invalid image: source: corrupt avif image"),
+        case("avif as image", i, fixture("heif/opaque-96x64.avif"), None, 415, "Unsupported image: source: unsupported avif image: input: decoding needs pixform's `avif-decode` Cargo feature"),
+        case("heic as image", i, fixture("heif/colr-96x64.heic"), None, 415, "Unsupported image: source: unsupported heic image: input: decoding needs pixform's `heic` Cargo feature"),
         // Nothing at all.
         case("0 bytes to images", i, Vec::new(), None, 400, EMPTY),
         case("0 bytes to files", f, Vec::new(), Some("text/plain"), 400, EMPTY),

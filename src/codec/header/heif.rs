@@ -1075,8 +1075,9 @@ pub(crate) fn item_data(
         .extents
         .iter()
         .try_fold(0usize, |acc, &(_, len)| acc.checked_add(len))
-        .filter(|&t| t <= space.len().saturating_mul(item.extents.len().max(1)))
-        .ok_or_else(|| corrupt(format, "item extents larger than the file"))?;
+        // Extents may overlap; a valid item never holds more bytes than its file or `idat`.
+        .filter(|&t| t <= space.len())
+        .ok_or_else(|| corrupt(format, "item extents add up to more than the file"))?;
     let mut out = Vec::with_capacity(total);
     for &(offset, length) in &item.extents {
         out.extend_from_slice(slice(space, offset, length).ok_or_else(|| {
@@ -1099,6 +1100,28 @@ pub(crate) fn item_bytes<'a>(file: &'a [u8], idat: &'a [u8], item: &Item) -> Opt
     match item.extents.as_slice() {
         [(offset, length)] => slice(space, *offset, *length),
         _ => None,
+    }
+}
+
+/// What a decoder allocates: the canvas of the coded size (before `clap`) and every tile it
+/// decodes on the way (a tile larger than the grid, or many tiles, cost their own area). The
+/// alpha image is decoded after the colour one, so the total is the larger of the two.
+fn decoded_pixels(c: &Container<'_>) -> FramePixels {
+    let areas = |coded: &Coded| {
+        coded
+            .tiles
+            .iter()
+            .fold((0u64, 0u64), |(largest, total), (_, (w, h))| {
+                let area = u64::from(*w) * u64::from(*h);
+                (largest.max(area), total.saturating_add(area))
+            })
+    };
+    let canvas = u64::from(c.coded_size.0) * u64::from(c.coded_size.1);
+    let (image_largest, image_total) = areas(&c.image);
+    let (alpha_largest, alpha_total) = c.alpha_image.as_ref().map_or((0, 0), areas);
+    FramePixels {
+        largest: canvas.max(image_largest).max(alpha_largest),
+        total: image_total.max(alpha_total).max(canvas),
     }
 }
 
@@ -1127,8 +1150,7 @@ pub(super) fn read(
         info.has_icc = true;
     }
     Ok(Header {
-        // The coded size (before `clap`) is what a decoder allocates.
-        frame_pixels: FramePixels::still(c.coded_size.0, c.coded_size.1),
+        frame_pixels: decoded_pixels(&c),
         info,
         adobe_transform: None,
         scan_offset: 0,
