@@ -63,7 +63,7 @@ pub(super) fn decode(
         None => None,
     };
     let crop = c.crop.unwrap_or((0, 0, width, height));
-    let samples = assemble(rgb, alpha, grey, width, crop);
+    let samples = assemble(rgb, alpha, grey, (width, height), crop);
     Ok((samples, c.icc.map(<[u8]>::to_vec)))
 }
 
@@ -398,7 +398,7 @@ fn assemble(
     rgb: Vec<u8>,
     alpha: Option<Vec<u8>>,
     grey: bool,
-    width: u32,
+    (width, height): (u32, u32),
     crop: CropRect,
 ) -> Samples {
     let (left, top, w, h) = crop;
@@ -408,7 +408,7 @@ fn assemble(
         (false, false) => (SampleKind::Rgb, 3),
         (false, true) => (SampleKind::Rgba, 4),
     };
-    if crop == (0, 0, width, rgb.len() as u32 / 3 / width.max(1)) && kind == SampleKind::Rgb {
+    if crop == (0, 0, width, height) && kind == SampleKind::Rgb {
         return Samples {
             width: w,
             height: h,
