@@ -35,6 +35,17 @@ avifenc -s 8 --min 20 --max 24 --irot 3 "$TMP/rgb.png" "$OUT/irot3-96x64.avif" >
 avifenc -s 8 --min 20 --max 24 -g 2x2 "$TMP/big.png" "$OUT/grid2x2-192x128.avif" >/dev/null
 heif-enc -q 60 "$TMP/rgb.png" -o "$OUT/opaque-96x64.heic" >/dev/null
 heif-enc -q 60 "$TMP/rgba.png" -o "$OUT/alpha-96x64.heic" >/dev/null
+# heif-enc writes the colour description only in the HEVC VUI (BT.601, full range); phones
+# also write it as an nclx `colr` box, and irot. heif_props.py adds them as phones do; libheif
+# decodes each the same with or without the box.
+python3 "$HERE/heif_props.py" "$OUT/opaque-96x64.heic" "$OUT/colr-96x64.heic" --nclx 1,13,6,1
+python3 "$HERE/heif_props.py" "$OUT/alpha-96x64.heic" "$OUT/colr-alpha-96x64.heic" --nclx 1,13,6,1
+python3 "$HERE/heif_props.py" "$OUT/opaque-96x64.heic" "$OUT/colr-irot1-96x64.heic" --nclx 1,13,6,1 --irot 1
+# A clean aperture of 80x48 whose centre is 3 px right of and 2 px above the image centre.
+avifenc -s 8 --min 20 --max 24 --clap 80,1,48,1,3,1,-2,1 "$TMP/rgb.png" "$OUT/clap-80x48-of-96x64.avif" >/dev/null
+avifenc -s 8 --min 20 --max 24 -d 10 "$TMP/rgb.png" "$OUT/10bit-420-96x64.avif" >/dev/null
+vips colourspace "$TMP/rgb.png" "$TMP/grey.png" b-w
+avifenc -s 8 --min 20 --max 24 -y 400 "$TMP/grey.png" "$OUT/grey-96x64.avif" >/dev/null
 
 for f in "$OUT"/*; do
     name=$(basename "$f")

@@ -537,6 +537,108 @@ fn tiff_documents_report_the_oriented_size_and_alpha() {
     }
 }
 
+/// AVIF and HEIC are images: a complete document with the decoder's feature, else a 415
+/// naming the feature (the images endpoint refuses them; `as_file` stores them as files).
+#[test]
+fn avif_and_heic_documents_or_415_naming_the_feature() {
+    // (fixture, feature on, upright size, alpha, opaque)
+    let cases = [
+        (
+            "opaque-96x64.avif",
+            cfg!(feature = "avif-decode"),
+            (96, 64),
+            false,
+            true,
+        ),
+        (
+            "alpha-96x64.avif",
+            cfg!(feature = "avif-decode"),
+            (96, 64),
+            true,
+            false,
+        ),
+        (
+            "irot3-96x64.avif",
+            cfg!(feature = "avif-decode"),
+            (64, 96),
+            false,
+            true,
+        ),
+        (
+            "colr-irot1-96x64.heic",
+            cfg!(feature = "heic"),
+            (64, 96),
+            false,
+            true,
+        ),
+        (
+            "colr-alpha-96x64.heic",
+            cfg!(feature = "heic"),
+            (96, 64),
+            true,
+            false,
+        ),
+    ];
+    for (file, decodes, (w, h), alpha, opaque) in cases {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/heif")
+            .join(file);
+        let bytes = std::fs::read(&path).expect("fixture");
+        let format = if file.ends_with(".avif") {
+            ImageFormat::Avif
+        } else {
+            ImageFormat::Heic
+        };
+        if !decodes {
+            let feature = if format == ImageFormat::Avif {
+                "avif-decode"
+            } else {
+                "heic"
+            };
+            let err = analyze(&bytes, &AnalyzeOptions::default()).unwrap_err();
+            assert_eq!(
+                err,
+                AnalyzeError::UnsupportedFeature {
+                    format,
+                    feature: format!(
+                        "input: decoding needs pixform's `{feature}` Cargo feature (README: Formats), not in this build"
+                    ),
+                },
+                "{file}"
+            );
+            assert_eq!(err.http_status(), 415);
+            continue;
+        }
+        let doc = image_doc(&bytes, &AnalyzeOptions::default());
+        let ext = format.extension();
+        assert_eq!(
+            doc.id,
+            format!("image-{}-{w}x{h}-{ext}", sha1_hex(&bytes)),
+            "{file}"
+        );
+        assert_eq!(doc.mime_type, format.mime_type(), "{file}");
+        let m = &doc.metadata;
+        assert_eq!(
+            (
+                m.dimensions.width,
+                m.dimensions.height,
+                m.has_alpha,
+                m.is_opaque
+            ),
+            (w, h, alpha, opaque),
+            "{file}"
+        );
+        let mime = if alpha { "image/png" } else { "image/jpeg" };
+        let lqip = decode_data_url(m.lqip.as_deref().expect("lqip"), mime);
+        assert_eq!((lqip.width() > lqip.height()), (w > h), "{file}");
+        // The seedling photo: a palette with a dominant swatch.
+        assert!(
+            m.palette.as_ref().is_some_and(|p| p.dominant.is_some()),
+            "{file}"
+        );
+    }
+}
+
 #[test]
 fn non_images_give_file_documents() {
     let pdf = b"%PDF-1.4\n% test\n";
@@ -635,11 +737,15 @@ fn errors_carry_context_and_status() {
             },
             413,
         ),
+        // AVIF magic without a container: recognised as an image, corrupt.
         (
             b"\0\0\0\x1cftypavif\0\0\0\0",
             &AnalyzeOptions::default(),
-            AnalyzeError::UnsupportedFormat { format: "avif" },
-            415,
+            AnalyzeError::Decode {
+                format: ImageFormat::Avif,
+                message: "avif: corrupt or truncated data: box 'ftyp' in file declares 28 bytes, 16 are left".to_owned(),
+            },
+            422,
         ),
         (
             b"II+\0\x08\0\0\0\x10\0\0\0\0\0\0\0",

@@ -62,6 +62,21 @@ fn cases() -> Vec<Case> {
         c("grid2x2-192x128.avif", Avif, (192, 128), Identity, false, 8),
         c("opaque-96x64.heic", Heic, (96, 64), Identity, false, 8),
         c("alpha-96x64.heic", Heic, (96, 64), Identity, true, 8),
+        c("colr-96x64.heic", Heic, (96, 64), Identity, false, 8),
+        c("colr-alpha-96x64.heic", Heic, (96, 64), Identity, true, 8),
+        // irot 1: 90° anti-clockwise.
+        c("colr-irot1-96x64.heic", Heic, (96, 64), Rotate270, false, 8),
+        // The clean aperture is the stored size.
+        c(
+            "clap-80x48-of-96x64.avif",
+            Avif,
+            (80, 48),
+            Identity,
+            false,
+            8,
+        ),
+        c("10bit-420-96x64.avif", Avif, (96, 64), Identity, false, 10),
+        c("grey-96x64.avif", Avif, (96, 64), Identity, false, 8),
     ]
 }
 
@@ -100,7 +115,12 @@ fn headers_are_read_without_a_decoder() {
                 case.has_alpha,
                 case.bit_depth,
                 1,
-                ColorModel::YCbCr,
+                // `pixi` of one channel: avifenc's 4:0:0.
+                if case.file.starts_with("grey") {
+                    ColorModel::Grey
+                } else {
+                    ColorModel::YCbCr
+                },
             ),
             "{}",
             case.file
@@ -145,9 +165,17 @@ fn irot_and_imir_map_to_the_orientation_libheif_applies() {
     }
 }
 
+/// Whether this build decodes `format`.
+fn decodes(format: ImageFormat) -> bool {
+    match format {
+        ImageFormat::Avif => cfg!(feature = "avif-decode"),
+        _ => cfg!(feature = "heic"),
+    }
+}
+
 #[test]
 fn decoding_without_the_feature_is_415_naming_it() {
-    for case in cases() {
+    for case in cases().into_iter().filter(|c| !decodes(c.format)) {
         let bytes = fixture(case.file);
         let feature = match case.format {
             ImageFormat::Avif => "avif-decode",
@@ -223,4 +251,28 @@ fn plans_come_from_the_header() {
             "{file} {query}"
         );
     }
+}
+
+/// The header counts what a decoder allocates: the canvas and every tile (a 2x2 grid of
+/// 96x64 tiles is 24 576 pixels), against `max_source_pixels` and `max_total_frame_pixels`.
+#[test]
+fn tile_areas_are_checked_against_the_limits() {
+    let bytes = fixture("grid2x2-192x128.avif");
+    let mut limits = Limits::default();
+    limits.max_total_frame_pixels = 4 * 96 * 64 - 1;
+    let e = codec::probe(&bytes, &limits).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            CodecError::LimitExceeded {
+                format: ImageFormat::Avif,
+                limit: pixform::LimitKind::MaxTotalFramePixels,
+                value: 24_576,
+                max: 24_575,
+            }
+        ),
+        "{e:?}"
+    );
+    limits.max_total_frame_pixels = 4 * 96 * 64;
+    assert!(codec::probe(&bytes, &limits).is_ok());
 }

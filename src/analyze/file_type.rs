@@ -6,9 +6,9 @@ use crate::format::ImageFormat;
 /// The outcome of sniffing the magic bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Sniffed {
-    /// An image pixform decodes.
+    /// An image format of the codec (decoded, or a typed 415 naming the Cargo feature that would).
     Image(ImageFormat),
-    /// An image format pixform does not decode (its extension, e.g. `avif`).
+    /// An image format pixform does not read (its extension: `bmp`).
     UnsupportedImage(&'static str),
     /// Another known file type: its media type.
     Other(&'static str),
@@ -24,27 +24,10 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
             .get(offset..)
             .is_some_and(|rest| rest.starts_with(magic))
     };
-    if starts(&[0xFF, 0xD8, 0xFF]) {
-        return Sniffed::Image(ImageFormat::Jpeg);
-    }
-    if starts(b"\x89PNG\r\n\x1a\n") {
-        return Sniffed::Image(ImageFormat::Png);
-    }
-    if starts(b"GIF87a") || starts(b"GIF89a") {
-        return Sniffed::Image(ImageFormat::Gif);
-    }
-    if starts(b"RIFF") && at(8, b"WEBP") {
-        return Sniffed::Image(ImageFormat::Webp);
-    }
-    if at(4, b"ftypavif") || at(4, b"ftypavis") {
-        return Sniffed::UnsupportedImage("avif");
-    }
-    if at(4, b"ftypheic") || at(4, b"ftypheix") || at(4, b"ftypmif1") {
-        return Sniffed::UnsupportedImage("heic");
-    }
-    // BigTIFF too: the codec then names it in its error.
-    if starts(b"II*\0") || starts(b"MM\0*") || starts(b"II+\0") || starts(b"MM\0+") {
-        return Sniffed::Image(ImageFormat::Tiff);
+    // Every image format pixform reads, by the codec's own signatures (one table): AVIF and
+    // HEIC are images in every build, decoded or answered 415 naming the Cargo feature.
+    if let Ok(format) = crate::codec::sniff_format(bytes) {
+        return Sniffed::Image(format);
     }
     if starts(b"BM") && bytes.len() >= 26 {
         return Sniffed::UnsupportedImage("bmp");
@@ -68,9 +51,6 @@ pub(crate) fn sniff(bytes: &[u8]) -> Sniffed {
     }
     // The codec's own test (XML prologue, then `<svg` within the first 4 KiB), so what the
     // analysis calls an image is what the transform decodes.
-    if matches!(crate::codec::sniff_format(bytes), Ok(ImageFormat::Svg)) {
-        return Sniffed::Image(ImageFormat::Svg);
-    }
     Sniffed::Unknown
 }
 
@@ -173,7 +153,24 @@ mod tests {
             (b"\x89PNG\r\n\x1a\n....", Sniffed::Image(ImageFormat::Png)),
             (b"GIF89a...", Sniffed::Image(ImageFormat::Gif)),
             (b"RIFF\0\0\0\0WEBPVP8 ", Sniffed::Image(ImageFormat::Webp)),
-            (b"\0\0\0\x1cftypavif", Sniffed::UnsupportedImage("avif")),
+            (b"\0\0\0\x1cftypavif", Sniffed::Image(ImageFormat::Avif)),
+            (
+                b"\0\0\0\x18ftypheic\0\0\0\0mif1heic",
+                Sniffed::Image(ImageFormat::Heic),
+            ),
+            (b"II*\0\x08\0\0\0", Sniffed::Image(ImageFormat::Tiff)),
+            (
+                b"<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
+                Sniffed::Image(ImageFormat::Svg),
+            ),
+            (
+                b"BM\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0\0",
+                Sniffed::UnsupportedImage("bmp"),
+            ),
+            (
+                b"\0\0\0\x18ftypisom\0\0\0\0isomavc1",
+                Sniffed::Other("video/mp4"),
+            ),
             (b"%PDF-1.7", Sniffed::Other("application/pdf")),
             (b"PK\x03\x04", Sniffed::Other("application/zip")),
             (b"hello", Sniffed::Unknown),

@@ -44,7 +44,8 @@ pub const PREVIEW_SIDE: u32 = 256;
 
 /// Analyses uploaded bytes as the Sanity Assets API does.
 ///
-/// An image (JPEG, PNG, WebP, GIF, TIFF, SVG; recognised by its magic bytes, not its name) gives a
+/// An image (JPEG, PNG, WebP, GIF, TIFF, SVG, AVIF, HEIC; recognised by its magic bytes, not its
+/// name) gives a
 /// `sanity.imageAsset` whose ID, path and dimensions use the EXIF-oriented size; anything else
 /// gives a `sanity.fileAsset`. A file's `mimeType` comes from its bytes: the name's extension
 /// is its `extension`, and gives the type only when pixform knows no signature for that type
@@ -52,8 +53,9 @@ pub const PREVIEW_SIDE: u32 = 256;
 /// `application/octet-stream`, never `image/jpeg`).
 ///
 /// Errors: the input or the declared source exceeds `opts.limits`, the image is corrupt, or
-/// it is an image format pixform cannot decode (AVIF, HEIC, BMP — pass `as_file` to
-/// describe such bytes as a file).
+/// it is an image pixform cannot decode: BMP, or AVIF/HEIC in a build without the
+/// `avif-decode`/`heic` feature ([`AnalyzeError::UnsupportedFeature`], 415, naming the
+/// feature). Pass `as_file` to describe such bytes as a file.
 pub fn analyze(bytes: &[u8], opts: &AnalyzeOptions) -> Result<AssetDocument, AnalyzeError> {
     let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
     if size > opts.limits.max_input_bytes {

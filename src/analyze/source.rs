@@ -40,19 +40,6 @@ pub(crate) fn load(
     limits: &Limits,
     preview_side: u32,
 ) -> Result<Source, AnalyzeError> {
-    if !matches!(
-        format,
-        ImageFormat::Jpeg
-            | ImageFormat::Png
-            | ImageFormat::Webp
-            | ImageFormat::Gif
-            | ImageFormat::Tiff
-            | ImageFormat::Svg
-    ) {
-        return Err(AnalyzeError::UnsupportedFormat {
-            format: format.extension(),
-        });
-    }
     let info = codec::probe(bytes, &Limits::none()).map_err(|e| codec_error(e, format, None))?;
     check_size(info.width, info.height, info.frames, limits)?;
     if format == ImageFormat::Svg {

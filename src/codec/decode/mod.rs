@@ -5,7 +5,11 @@
 //! plan's shrink-on-load hint ([`decode_path`]). [`decode`] and [`decode_pooled`] always take
 //! the regular decoders at the given scale.
 
+#[cfg(feature = "avif-decode")]
+mod avif;
 mod gif;
+#[cfg(feature = "heic")]
+mod heic;
 mod jpeg;
 mod png;
 mod svg;
@@ -182,6 +186,11 @@ fn decode_with_header(
         ImageFormat::Webp => webp::decode(bytes, limits, pool)?,
         ImageFormat::Gif => (gif::decode(bytes, header)?, None),
         ImageFormat::Tiff => tiff::decode(bytes, limits)?,
+        #[cfg(feature = "avif-decode")]
+        ImageFormat::Avif => avif::decode(bytes, limits)?,
+        #[cfg(feature = "heic")]
+        ImageFormat::Heic => heic::decode(bytes, limits)?,
+        #[allow(unreachable_patterns)]
         ImageFormat::Avif | ImageFormat::Heic => return Err(needs_decoder(format)),
         other => return Err(CodecError::unsupported(other, "input format (decoding)")),
     };

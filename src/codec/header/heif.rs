@@ -290,19 +290,27 @@ pub(crate) struct Item {
 
 /// A property of `ipco` that the probe or the decoders use.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Property {
+pub(crate) enum Property<'a> {
     /// `ispe`: the coded image size.
     Ispe { width: u32, height: u32 },
     /// `irot`: rotation anti-clockwise by 90° × `quarter_turns`.
     Irot { quarter_turns: u8 },
     /// `imir`: mirrored top to bottom (`axis` 0) or left to right (1).
     Imir { axis: u8 },
-    /// `clap`: the clean aperture (the visible, cropped size).
-    Clap { width: u32, height: u32 },
+    /// `clap`: the clean aperture (the visible, cropped size) and its centre's offset from the
+    /// image centre, as (numerator, denominator) fractions.
+    Clap {
+        width: u32,
+        height: u32,
+        horizontal: (i32, u32),
+        vertical: (i32, u32),
+    },
     /// `pixi`: bits per channel of the first channel, and the channel count.
     Pixi { channels: u8, bits: u8 },
     /// `colr` with an ICC profile (`prof` or `rICC`).
-    Icc { len: usize },
+    Icc { data: &'a [u8] },
+    /// `colr` with CICP code points (`nclx`).
+    Nclx(Nclx),
     /// `auxC` naming an alpha plane.
     AlphaAux,
     /// `av1C` (AV1) or `hvcC` (HEVC) decoder configuration.
@@ -311,21 +319,74 @@ pub(crate) enum Property {
     Other,
 }
 
+#[cfg_attr(not(any(feature = "avif-decode", feature = "heic")), allow(dead_code))]
+/// The CICP colour description of an `nclx` `colr` box (ITU-T H.273 code points).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Nclx {
+    /// Colour primaries.
+    pub primaries: u16,
+    /// Transfer characteristics.
+    pub transfer: u16,
+    /// Matrix coefficients (YCbCr → RGB).
+    pub matrix: u16,
+    /// Full-range (true) or limited-range (false) samples.
+    pub full_range: bool,
+}
+
+#[cfg_attr(not(any(feature = "avif-decode", feature = "heic")), allow(dead_code))]
+/// A coded image: one item, or a grid of tile items, each with its `ispe` size.
+#[derive(Debug, Clone)]
+pub(crate) struct Coded {
+    /// The grid layout when the image is a `grid` item.
+    pub grid: Option<Grid>,
+    /// The coded item (one) or the tiles (raster order), each with its `ispe` size.
+    pub tiles: Vec<(Item, (u32, u32))>,
+}
+
+#[cfg_attr(not(any(feature = "avif-decode", feature = "heic")), allow(dead_code))]
+impl Coded {
+    /// The size of the coded image: the grid's, else the item's `ispe`.
+    pub(crate) fn size(&self) -> (u32, u32) {
+        match &self.grid {
+            Some(g) => (g.width, g.height),
+            None => self.tiles.first().map_or((0, 0), |t| t.1),
+        }
+    }
+}
+
+/// The crop of a `clap` box within the coded image: left, top, width, height.
+pub(crate) type CropRect = (u32, u32, u32, u32);
+
+#[cfg_attr(not(any(feature = "avif-decode", feature = "heic")), allow(dead_code))]
 /// The parsed container: everything the probe reports and the decoders need.
 #[derive(Debug, Clone)]
-pub(crate) struct Container {
+pub(crate) struct Container<'a> {
     /// AVIF or HEIC, from the primary item's coding.
     pub format: ImageFormat,
     /// The alpha item, when there is one.
     pub alpha: Option<u32>,
     /// The primary item's properties, in `ipma` order.
-    pub properties: Vec<Property>,
+    pub properties: Vec<Property<'a>>,
     /// Bits per channel (`pixi`, else 8).
     pub bit_depth: u8,
     /// The output size before rotation (`clap`, else `ispe`).
     pub size: (u32, u32),
     /// `irot`/`imir` composed in `ipma` order.
     pub orientation: Orientation,
+    /// The primary image's coded items.
+    pub image: Coded,
+    /// The alpha image's coded items.
+    pub alpha_image: Option<Coded>,
+    /// The coded size (`ispe`) of the primary image, before `clap`.
+    pub coded_size: (u32, u32),
+    /// The `clap` crop within the coded size.
+    pub crop: Option<CropRect>,
+    /// The `nclx` colour description of the primary item.
+    pub nclx: Option<Nclx>,
+    /// The ICC profile of the primary item.
+    pub icc: Option<&'a [u8]>,
+    /// The `idat` payload (items stored in the metadata).
+    pub idat: &'a [u8],
 }
 
 /// A grid's layout from its `grid` item data.
@@ -349,7 +410,7 @@ fn is_alpha_urn(urn: &[u8]) -> bool {
     urn == b"urn:mpeg:mpegB:cicp:systems:auxiliary:alpha" || urn == b"urn:mpeg:hevc:2015:auxid:1"
 }
 
-fn read_property(f: ImageFormat, b: &BoxRef<'_>) -> Result<Property, CodecError> {
+fn read_property<'a>(f: ImageFormat, b: &BoxRef<'a>) -> Result<Property<'a>, CodecError> {
     Ok(match &b.kind {
         b"ispe" => {
             let (_, _, body) = full_box(f, b)?;
@@ -368,13 +429,20 @@ fn read_property(f: ImageFormat, b: &BoxRef<'_>) -> Result<Property, CodecError>
         b"clap" => {
             let mut r = Reader::new(f, "clap", b.body);
             let (wn, wd, hn, hd) = (r.u32()?, r.u32()?, r.u32()?, r.u32()?);
+            // The offsets are signed fractions.
+            let (ho, hod, vo, vod) = (r.u32()? as i32, r.u32()?, r.u32()? as i32, r.u32()?);
             let exact = |n: u32, d: u32| (d != 0 && n.is_multiple_of(d)).then(|| n / d);
             match (exact(wn, wd), exact(hn, hd)) {
-                (Some(width), Some(height)) => Property::Clap { width, height },
+                (Some(width), Some(height)) if hod != 0 && vod != 0 => Property::Clap {
+                    width,
+                    height,
+                    horizontal: (ho, hod),
+                    vertical: (vo, vod),
+                },
                 _ => {
                     return Err(CodecError::unsupported(
                         f,
-                        format!("clean aperture of fractional size {wn}/{wd} x {hn}/{hd}"),
+                        format!("clean aperture of fractional size {wn}/{wd} x {hn}/{hd} (or offset denominator 0)"),
                     ))
                 }
             }
@@ -390,7 +458,19 @@ fn read_property(f: ImageFormat, b: &BoxRef<'_>) -> Result<Property, CodecError>
             let mut r = Reader::new(f, "colr", b.body);
             let kind = r.u32()?.to_be_bytes();
             match &kind {
-                b"prof" | b"rICC" => Property::Icc { len: r.remaining() },
+                b"prof" | b"rICC" => Property::Icc { data: r.rest() },
+                b"nclx" => {
+                    let primaries = r.u16()?;
+                    let transfer = r.u16()?;
+                    let matrix = r.u16()?;
+                    let full_range = r.u8()? & 0x80 != 0;
+                    Property::Nclx(Nclx {
+                        primaries,
+                        transfer,
+                        matrix,
+                        full_range,
+                    })
+                }
                 _ => Property::Other,
             }
         }
@@ -628,7 +708,7 @@ fn read_grid(f: ImageFormat, data: &[u8], tiles: Vec<u32>) -> Result<Grid, Codec
 }
 
 /// Walks the container (see the module docs).
-pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container, CodecError> {
+pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container<'_>, CodecError> {
     let f = sniffed;
     let mut meta = None;
     // Every top-level box is framed, so a file whose boxes run past its end is refused even
@@ -751,36 +831,89 @@ pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container, Cod
         Ok(out)
     };
 
-    let primary = item(primary_id)?;
-    let properties = properties_of(primary_id)?;
-    let (grid, coded_kind) = if &primary.kind == b"grid" {
-        let tiles: Vec<u32> = irefs
-            .iter()
-            .filter(|(k, from, _)| k == b"dimg" && *from == primary_id)
-            .flat_map(|(_, _, to)| to.iter().copied())
-            .collect();
-        if tiles.contains(&primary_id) {
-            return Err(corrupt(
-                f,
-                format!("grid item {primary_id} is its own tile"),
+    let ispe_of = |props: &[Property]| {
+        props.iter().find_map(|p| match p {
+            Property::Ispe { width, height } => Some((*width, *height)),
+            _ => None,
+        })
+    };
+    // A coded image: the item itself, or a grid's tiles (each with its size). The tiles of a
+    // grid must be coded items, not grids: the recursion is one level by construction.
+    let coded = |id: u32, kind: &[u8; 4]| -> Result<(Coded, [u8; 4]), CodecError> {
+        let it = item(id)?;
+        if kind != b"grid" {
+            let size = ispe_of(&properties_of(id)?)
+                .ok_or_else(|| corrupt(f, format!("item {id} has no size ('ispe')")))?;
+            return Ok((
+                Coded {
+                    grid: None,
+                    tiles: vec![(it, size)],
+                },
+                *kind,
             ));
         }
-        let data = item_bytes(bytes, idat, &primary)
+        let tile_ids: Vec<u32> = irefs
+            .iter()
+            .filter(|(k, from, _)| k == b"dimg" && *from == id)
+            .flat_map(|(_, _, to)| to.iter().copied())
+            .collect();
+        if tile_ids.contains(&id) {
+            return Err(corrupt(f, format!("grid item {id} is its own tile")));
+        }
+        let data = item_bytes(bytes, idat, &it)
             .ok_or_else(|| corrupt(f, "grid description spans several extents"))?;
-        let first = *tiles
+        let first = *tile_ids
             .first()
-            .ok_or_else(|| corrupt(f, format!("grid item {primary_id} has no tiles")))?;
+            .ok_or_else(|| corrupt(f, format!("grid item {id} has no tiles")))?;
         let first_kind = item(first)?.kind;
-        for &t in &tiles {
+        let mut tiles = Vec::with_capacity(tile_ids.len());
+        for &t in &tile_ids {
             let tile = item(t)?;
-            if tile.kind != first_kind {
+            if tile.kind != first_kind || &tile.kind == b"grid" {
                 return Err(corrupt(f, "grid tiles of different codings"));
             }
+            let size = ispe_of(&properties_of(t)?)
+                .ok_or_else(|| corrupt(f, "grid tile has no size ('ispe')"))?;
+            tiles.push((tile, size));
         }
-        (Some(read_grid(f, data, tiles)?), first_kind)
-    } else {
-        (None, primary.kind)
+        let grid = read_grid(f, data, tile_ids)?;
+        // Every tile of a grid has the first tile's size (libheif's rule), and the tiles must
+        // cover the output.
+        let tile = tiles.first().map(|t| t.1).unwrap_or((0, 0));
+        if let Some((_, other)) = tiles.iter().find(|t| t.1 != tile) {
+            return Err(corrupt(
+                f,
+                format!(
+                    "grid tiles of different sizes: {}x{} and {}x{}",
+                    tile.0, tile.1, other.0, other.1
+                ),
+            ));
+        }
+        let covered = (
+            u64::from(tile.0) * u64::from(grid.columns),
+            u64::from(tile.1) * u64::from(grid.rows),
+        );
+        if covered.0 < u64::from(grid.width) || covered.1 < u64::from(grid.height) {
+            return Err(corrupt(
+                f,
+                format!(
+                    "{}x{} tiles of {}x{} do not cover the {}x{} grid",
+                    grid.columns, grid.rows, tile.0, tile.1, grid.width, grid.height
+                ),
+            ));
+        }
+        Ok((
+            Coded {
+                grid: Some(grid),
+                tiles,
+            },
+            first_kind,
+        ))
     };
+
+    let primary = item(primary_id)?;
+    let properties = properties_of(primary_id)?;
+    let (image, coded_kind) = coded(primary_id, &primary.kind)?;
     let format = match &coded_kind {
         b"av01" => ImageFormat::Avif,
         b"hvc1" => ImageFormat::Heic,
@@ -795,14 +928,19 @@ pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container, Cod
         }
     };
 
-    let mut ispe = None;
     let mut clap = None;
     let mut orientation = Orientation::Identity;
     let mut bit_depth = 8;
+    let mut nclx = None;
+    let mut icc = None;
     for p in &properties {
         match *p {
-            Property::Ispe { width, height } => ispe = Some((width, height)),
-            Property::Clap { width, height } => clap = Some((width, height)),
+            Property::Clap {
+                width,
+                height,
+                horizontal,
+                vertical,
+            } => clap = Some((width, height, horizontal, vertical)),
             Property::Irot { quarter_turns } => {
                 let cw = (4 - u16::from(quarter_turns)) % 4 * 90;
                 orientation =
@@ -812,38 +950,19 @@ pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container, Cod
                 orientation = orientation.then(Orientation::flip(axis == 1, axis == 0));
             }
             Property::Pixi { bits, .. } => bit_depth = bits,
+            // The first `colr` of each kind counts (HEIF allows one ICC and one nclx).
+            Property::Nclx(n) => nclx = nclx.or(Some(n)),
+            Property::Icc { data } => icc = icc.or(Some(data)),
             _ => {}
         }
     }
-    let ispe = ispe.ok_or_else(|| {
+    let ispe = ispe_of(&properties).ok_or_else(|| {
         corrupt(
             format,
             format!("primary item {primary_id} has no size ('ispe')"),
         )
     })?;
-    if let Some(g) = &grid {
-        // The tiles must cover the output (libheif's check too): tile sizes come from the
-        // first tile's `ispe`, and every tile of a grid has the same size.
-        let tile = properties_of(g.tiles.first().copied().unwrap_or(primary_id))?
-            .iter()
-            .find_map(|p| match p {
-                Property::Ispe { width, height } => Some((*width, *height)),
-                _ => None,
-            })
-            .ok_or_else(|| corrupt(format, "grid tile has no size ('ispe')"))?;
-        let covered = (
-            u64::from(tile.0) * u64::from(g.columns),
-            u64::from(tile.1) * u64::from(g.rows),
-        );
-        if covered.0 < u64::from(g.width) || covered.1 < u64::from(g.height) {
-            return Err(corrupt(
-                format,
-                format!(
-                    "{}x{} tiles of {}x{} do not cover the {}x{} grid",
-                    g.columns, g.rows, tile.0, tile.1, g.width, g.height
-                ),
-            ));
-        }
+    if let Some(g) = &image.grid {
         if (g.width, g.height) != ispe {
             return Err(corrupt(
                 format,
@@ -854,25 +973,32 @@ pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container, Cod
             ));
         }
     }
-    let size = match clap {
-        Some((w, h)) if w <= ispe.0 && h <= ispe.1 => (w, h),
-        Some((w, h)) => {
-            return Err(corrupt(
-                format,
-                format!(
-                    "clean aperture {w}x{h} exceeds the {}x{} image",
-                    ispe.0, ispe.1
-                ),
-            ))
+    let crop = match clap {
+        Some((w, h, horizontal, vertical)) => {
+            Some(clap_rect(format, ispe, (w, h), horizontal, vertical)?)
         }
-        None => ispe,
+        None => None,
     };
+    let size = crop.map_or(ispe, |(_, _, w, h)| (w, h));
 
     let alpha = irefs
         .iter()
         .filter(|(k, _, to)| k == b"auxl" && to.contains(&primary_id))
         .map(|(_, from, _)| *from)
         .find(|&from| properties_of(from).is_ok_and(|ps| ps.contains(&Property::AlphaAux)));
+    let alpha_image = match alpha {
+        Some(id) => {
+            let (c, kind) = coded(id, &item(id)?.kind)?;
+            if kind != coded_kind {
+                return Err(corrupt(
+                    format,
+                    "alpha item of another coding than the image",
+                ));
+            }
+            Some(c)
+        }
+        None => None,
+    };
 
     Ok(Container {
         format,
@@ -881,7 +1007,87 @@ pub(crate) fn parse(bytes: &[u8], sniffed: ImageFormat) -> Result<Container, Cod
         bit_depth,
         size,
         orientation,
+        image,
+        alpha_image,
+        coded_size: ispe,
+        crop,
+        nclx,
+        icc,
+        idat,
     })
+}
+
+/// The `clap` rectangle within a `coded` image: the aperture's centre is the image centre
+/// moved by the offsets (ISO/IEC 14496-12 `CleanApertureBox`); its left and top edges are
+/// rounded down, as libheif does. A rectangle outside the image is refused.
+fn clap_rect(
+    format: ImageFormat,
+    coded: (u32, u32),
+    size: (u32, u32),
+    horizontal: (i32, u32),
+    vertical: (i32, u32),
+) -> Result<CropRect, CodecError> {
+    // left = offset + (coded - 1) / 2 - (size - 1) / 2, as a fraction over 2 * denominator.
+    let edge = |coded: u32, size: u32, (n, d): (i32, u32)| -> Option<u32> {
+        let d = i64::from(d);
+        let num = 2 * i64::from(n) + (i64::from(coded) - i64::from(size)) * d;
+        let left = num.div_euclid(2 * d);
+        u32::try_from(left)
+            .ok()
+            .filter(|&l| u64::from(l) + u64::from(size) <= u64::from(coded))
+    };
+    match (
+        edge(coded.0, size.0, horizontal),
+        edge(coded.1, size.1, vertical),
+    ) {
+        (Some(left), Some(top)) if size.0 > 0 && size.1 > 0 => Ok((left, top, size.0, size.1)),
+        _ => Err(corrupt(
+            format,
+            format!(
+                "clean aperture {}x{} (offsets {}/{}, {}/{}) lies outside the {}x{} image",
+                size.0,
+                size.1,
+                horizontal.0,
+                horizontal.1,
+                vertical.0,
+                vertical.1,
+                coded.0,
+                coded.1
+            ),
+        )),
+    }
+}
+
+#[cfg_attr(not(any(feature = "avif-decode", feature = "heic")), allow(dead_code))]
+/// An item's bytes: its extents, in order, joined (checked against the file or `idat` when
+/// the container was parsed).
+pub(crate) fn item_data(
+    format: ImageFormat,
+    file: &[u8],
+    idat: &[u8],
+    item: &Item,
+) -> Result<Vec<u8>, CodecError> {
+    let space = match item.construction {
+        Construction::File => file,
+        Construction::Idat => idat,
+    };
+    let total = item
+        .extents
+        .iter()
+        .try_fold(0usize, |acc, &(_, len)| acc.checked_add(len))
+        // Extents may overlap; a valid item never holds more bytes than its file or `idat`.
+        .filter(|&t| t <= space.len())
+        .ok_or_else(|| corrupt(format, "item extents add up to more than the file"))?;
+    let mut out = Vec::with_capacity(total);
+    for &(offset, length) in &item.extents {
+        out.extend_from_slice(slice(space, offset, length).ok_or_else(|| {
+            corrupt(
+                format,
+                format!("item extent of {length} bytes at {offset} lies past the end of its data"),
+            )
+        })?);
+    }
+    Ok(out)
 }
 
 /// An item's bytes when it is one extent (grid descriptions, coded images of the files pixform
@@ -894,6 +1100,28 @@ pub(crate) fn item_bytes<'a>(file: &'a [u8], idat: &'a [u8], item: &Item) -> Opt
     match item.extents.as_slice() {
         [(offset, length)] => slice(space, *offset, *length),
         _ => None,
+    }
+}
+
+/// What a decoder allocates: the canvas of the coded size (before `clap`) and every tile it
+/// decodes on the way (a tile larger than the grid, or many tiles, cost their own area). The
+/// alpha image is decoded after the colour one, so the total is the larger of the two.
+fn decoded_pixels(c: &Container<'_>) -> FramePixels {
+    let areas = |coded: &Coded| {
+        coded
+            .tiles
+            .iter()
+            .fold((0u64, 0u64), |(largest, total), (_, (w, h))| {
+                let area = u64::from(*w) * u64::from(*h);
+                (largest.max(area), total.saturating_add(area))
+            })
+    };
+    let canvas = u64::from(c.coded_size.0) * u64::from(c.coded_size.1);
+    let (image_largest, image_total) = areas(&c.image);
+    let (alpha_largest, alpha_total) = c.alpha_image.as_ref().map_or((0, 0), areas);
+    FramePixels {
+        largest: canvas.max(image_largest).max(alpha_largest),
+        total: image_total.max(alpha_total).max(canvas),
     }
 }
 
@@ -917,15 +1145,12 @@ pub(super) fn read(
         (true, false) => ColorModel::Grey,
         (false, _) => ColorModel::YCbCr,
     };
-    if let Some(len) = c.properties.iter().find_map(|p| match p {
-        Property::Icc { len } => Some(*len),
-        _ => None,
-    }) {
-        check_metadata(c.format, len, limits)?;
+    if let Some(icc) = c.icc {
+        check_metadata(c.format, icc.len(), limits)?;
         info.has_icc = true;
     }
     Ok(Header {
-        frame_pixels: FramePixels::still(info.stored_width, info.stored_height),
+        frame_pixels: decoded_pixels(&c),
         info,
         adobe_transform: None,
         scan_offset: 0,
