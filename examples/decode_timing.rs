@@ -1,5 +1,5 @@
 //! Times pixform's decode of each file given, as libvips' `vips copy FILE x.v` decodes it, for
-//! the per-format comparison in docs/format-decode-speed.md: a still is decoded to 8-bit
+//! the per-format comparison in docs/measurements.md ("Decoding TIFF, SVG, animations, AVIF and HEIC"): a still is decoded to 8-bit
 //! RGB(A) at its stored size (an SVG rendered at its intrinsic size), an animation is
 //! composed frame by frame through every frame. Prints the median of RUNS (default 5) wall
 //! times per file, in milliseconds.
