@@ -10,31 +10,15 @@ mod support;
 
 use image::RgbaImage;
 use pixform::codec::{self, CodecError, DecodeOptions};
-use pixform::{Image, ImageFormat, Limits, PixelLayout};
-use support::{diff, testdata};
+use pixform::{ImageFormat, Limits, PixelLayout};
+use support::{diff, image_rgba as rgba, read_testdata, reference_png};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = testdata(&format!("heif/{name}"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_testdata(&format!("heif/{name}"))
 }
 
 fn reference(name: &str) -> RgbaImage {
-    let path = testdata(&format!("reference/heif/{name}.png"));
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgba8()
-}
-
-fn rgba(img: &Image) -> RgbaImage {
-    let data = match img.layout() {
-        PixelLayout::Rgb8 => img
-            .data()
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        PixelLayout::Rgba8 => img.data().to_vec(),
-    };
-    RgbaImage::from_raw(img.width(), img.height(), data).expect("buffer matches the size")
+    reference_png(&format!("heif/{name}.png"))
 }
 
 /// Decodes `file`, turns it upright and compares it with libvips' decode: mean and max per

@@ -6,6 +6,7 @@
 
 #[path = "../benches/common/mod.rs"]
 mod corpus;
+mod support;
 
 use std::borrow::Cow;
 
@@ -1391,10 +1392,7 @@ fn samples() -> Vec<(&'static str, Vec<u8>)> {
 
 /// A fixture of `testdata/tiff/` (made by `testdata/make_tiff.py`).
 fn tiff(name: &str) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("testdata/tiff")
-        .join(name);
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    support::read_testdata(&format!("tiff/{name}"))
 }
 
 #[test]

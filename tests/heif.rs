@@ -10,18 +10,14 @@ use pixform::codec::{self, CodecError, ColorModel, DecodeOptions};
 use pixform::ops::Orientation;
 use pixform::{transform, TransformOptions};
 use pixform::{Error, Image, ImageFormat, Limits, PixelLayout};
-use support::{diff, spec, testdata};
+use support::{diff, image_rgba as rgba, read_testdata, reference_png, spec};
 
 fn fixture(name: &str) -> Vec<u8> {
-    let path = testdata(&format!("heif/{name}"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_testdata(&format!("heif/{name}"))
 }
 
 fn reference(name: &str) -> RgbaImage {
-    let path = testdata(&format!("reference/heif/{name}.png"));
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgba8()
+    reference_png(&format!("heif/{name}.png"))
 }
 
 struct Case {
@@ -129,18 +125,6 @@ fn headers_are_read_without_a_decoder() {
         let r = reference(case.file);
         assert_eq!((r.width(), r.height()), (w, h), "{}", case.file);
     }
-}
-
-fn rgba(img: &Image) -> RgbaImage {
-    let data = match img.layout() {
-        PixelLayout::Rgb8 => img
-            .data()
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        PixelLayout::Rgba8 => img.data().to_vec(),
-    };
-    RgbaImage::from_raw(img.width(), img.height(), data).expect("buffer matches the size")
 }
 
 /// The rotated fixtures code the same picture as `opaque-96x64.avif` (same source, same

@@ -16,18 +16,14 @@ use pixform::analyze::{analyze, AnalyzeOptions, AssetDocument};
 use pixform::codec::{self, CodecError, ColorModel};
 use pixform::ops::SourceWindow;
 use pixform::{Error, ImageFormat, LimitKind, Limits, TransformOptions};
-use support::{decode_rgba, run, run_accepting, spec, testdata};
+use support::{decode_rgba, read_testdata, reference_png, run, run_accepting, spec, testdata};
 
 fn svg(name: &str) -> Vec<u8> {
-    let path = testdata(&format!("svg/{name}.svg"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_testdata(&format!("svg/{name}.svg"))
 }
 
 fn reference(name: &str) -> RgbaImage {
-    let path = testdata(&format!("reference/svg/{name}.png"));
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgba8()
+    reference_png(&format!("svg/{name}.png"))
 }
 
 /// Mean premultiplied channel difference, and the share of pixels off by more than 24.

@@ -10,30 +10,17 @@ use image::RgbaImage;
 use pixform::codec::{self, CodecError, ColorModel, DecodeOptions};
 use pixform::plan::{plan, SourceFacts};
 use pixform::{accepted_formats, Error, Image, ImageFormat, Limits, PixelLayout};
-use support::{decode_rgba, diff, patch_tiff_tag, run, run_accepting, spec, testdata};
+use support::{
+    decode_rgba, diff, image_rgba as rgba, patch_tiff_tag, read_testdata, reference_png, run,
+    run_accepting, spec,
+};
 
 fn tiff(name: &str) -> Vec<u8> {
-    let path = testdata(&format!("tiff/{name}"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_testdata(&format!("tiff/{name}"))
 }
 
 fn reference(name: &str) -> RgbaImage {
-    let path = testdata(&format!("reference/tiff/{name}"));
-    image::open(&path)
-        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-        .to_rgba8()
-}
-
-fn rgba(img: &Image) -> RgbaImage {
-    let data = match img.layout() {
-        PixelLayout::Rgb8 => img
-            .data()
-            .chunks_exact(3)
-            .flat_map(|p| [p[0], p[1], p[2], 255])
-            .collect(),
-        PixelLayout::Rgba8 => img.data().to_vec(),
-    };
-    RgbaImage::from_raw(img.width(), img.height(), data).expect("buffer matches the size")
+    reference_png(&format!("tiff/{name}"))
 }
 
 /// One fixture: its header facts and how close its decode must be to the reference.

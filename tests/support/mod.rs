@@ -20,10 +20,36 @@ pub fn testdata(rel: &str) -> PathBuf {
         .join(rel)
 }
 
+/// The bytes of `testdata/<rel>`.
+pub fn read_testdata(rel: &str) -> Vec<u8> {
+    let path = testdata(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
 /// The bytes of `testdata/fixtures/<name>`.
 pub fn fixture(name: &str) -> Vec<u8> {
-    let path = testdata(&format!("fixtures/{name}"));
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    read_testdata(&format!("fixtures/{name}"))
+}
+
+/// A reference image, `testdata/reference/<rel>`, as 8-bit RGBA.
+pub fn reference_png(rel: &str) -> RgbaImage {
+    let path = testdata(&format!("reference/{rel}"));
+    image::open(&path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .to_rgba8()
+}
+
+/// A decoded pixform image as 8-bit RGBA (RGB gets opaque alpha).
+pub fn image_rgba(img: &pixform::Image) -> RgbaImage {
+    let data = match img.layout() {
+        pixform::PixelLayout::Rgb8 => img
+            .data()
+            .chunks_exact(3)
+            .flat_map(|p| [p[0], p[1], p[2], 255])
+            .collect(),
+        pixform::PixelLayout::Rgba8 => img.data().to_vec(),
+    };
+    RgbaImage::from_raw(img.width(), img.height(), data).expect("buffer matches the size")
 }
 
 /// Parses a query, failing the test with the parser's message.
