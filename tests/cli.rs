@@ -137,77 +137,71 @@ fn analyze_types_a_file_by_its_bytes_not_its_name() {
     std::fs::remove_dir_all(&dir).expect("clean up");
 }
 
+/// `pixform info` reads the header facts of every input format, frames, duration and plays of
+/// an animation included; `pixform analyze` types each by its bytes and describes the image (an
+/// animation by its first frame).
 #[test]
-fn info_and_analyze_read_tiff() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/tiff/rgba8-deflate.tif");
-    let info = json_of(&["info".as_ref(), path.as_os_str()]);
-    assert_eq!(
-        (
-            info["format"].as_str(),
-            info["width"].as_u64(),
-            info["height"].as_u64(),
-            info["has_alpha"].as_bool(),
-            info["bit_depth"].as_u64(),
-        ),
-        (Some("tiff"), Some(64), Some(40), Some(true), Some(8))
-    );
-    let doc = analyze_json(&path);
-    assert_eq!(
-        (
-            doc["_type"].as_str(),
-            doc["extension"].as_str(),
-            doc["mimeType"].as_str(),
-            doc["metadata"]["dimensions"]["width"].as_u64(),
-            doc["metadata"]["dimensions"]["height"].as_u64(),
-            doc["metadata"]["hasAlpha"].as_bool(),
-        ),
-        (
-            Some("sanity.imageAsset"),
-            Some("tiff"),
-            Some("image/tiff"),
-            Some(64),
-            Some(40),
-            Some(true)
-        )
-    );
-}
-
-#[test]
-fn info_and_analyze_read_svg() {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("testdata/svg/units-mm.svg");
-    let info = json_of(&["info".as_ref(), path.as_os_str()]);
-    assert_eq!(
-        (
-            info["format"].as_str(),
-            info["width"].as_u64(),
-            info["height"].as_u64(),
-            info["has_alpha"].as_bool(),
-            info["frames"].as_u64(),
-        ),
-        (Some("svg"), Some(96), Some(48), Some(true), Some(1))
-    );
-    let doc = analyze_json(&path);
-    assert_eq!(
-        (
-            doc["_type"].as_str(),
-            doc["extension"].as_str(),
-            doc["mimeType"].as_str(),
-            doc["metadata"]["dimensions"]["width"].as_u64(),
-            doc["metadata"]["dimensions"]["height"].as_u64(),
-            doc["metadata"]["hasAlpha"].as_bool(),
-            // A white background covers the whole drawing.
-            doc["metadata"]["isOpaque"].as_bool(),
-        ),
-        (
-            Some("sanity.imageAsset"),
-            Some("svg"),
-            Some("image/svg+xml"),
-            Some(96),
-            Some(48),
-            Some(true),
-            Some(true)
-        )
-    );
+#[allow(clippy::type_complexity)] // one tuple per case, its fields named in the comment
+fn info_and_analyze_read_every_input_format() {
+    // (file, format, width, height, has alpha, frames, duration ms, plays, extension, MIME type,
+    // opaque)
+    #[rustfmt::skip]
+    let cases: [(&str, &str, u64, u64, bool, u64, Option<u64>, Option<u64>, &str, &str, bool); 4] = [
+        ("tiff/rgba8-deflate.tif", "tiff", 64, 40, true, 1, None, None, "tiff", "image/tiff", false),
+        // A white background covers the whole drawing.
+        ("svg/units-mm.svg", "svg", 96, 48, true, 1, None, None, "svg", "image/svg+xml", true),
+        ("anim/gif-3frames-loop2.gif", "gif", 24, 16, false, 3, Some(390), Some(3), "gif", "image/gif", true),
+        ("anim/webp-3frames-loop3.webp", "webp", 24, 16, false, 3, Some(390), Some(3), "webp", "image/webp", true),
+    ];
+    for (file, format, w, h, alpha, frames, duration, plays, ext, mime, opaque) in cases {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata")
+            .join(file);
+        let info = json_of(&["info".as_ref(), path.as_os_str()]);
+        assert_eq!(
+            (
+                info["format"].as_str(),
+                info["width"].as_u64(),
+                info["height"].as_u64(),
+                info["has_alpha"].as_bool(),
+                info["frames"].as_u64(),
+                info["duration_ms"].as_u64(),
+                info["loop_count"].as_u64(),
+            ),
+            (
+                Some(format),
+                Some(w),
+                Some(h),
+                Some(alpha),
+                Some(frames),
+                duration,
+                plays
+            ),
+            "{file}"
+        );
+        let doc = analyze_json(&path);
+        assert_eq!(
+            (
+                doc["_type"].as_str(),
+                doc["extension"].as_str(),
+                doc["mimeType"].as_str(),
+                doc["metadata"]["dimensions"]["width"].as_u64(),
+                doc["metadata"]["dimensions"]["height"].as_u64(),
+                doc["metadata"]["hasAlpha"].as_bool(),
+                doc["metadata"]["isOpaque"].as_bool(),
+            ),
+            (
+                Some("sanity.imageAsset"),
+                Some(ext),
+                Some(mime),
+                Some(w),
+                Some(h),
+                Some(alpha),
+                Some(opaque)
+            ),
+            "{file}"
+        );
+    }
 }
 
 fn json_of(args: &[&std::ffi::OsStr]) -> serde_json::Value {
