@@ -72,10 +72,5 @@ pub fn random_hex(n: usize) -> String {
         // Without OS randomness no secret can be made safely: stop rather than weaken.
         panic!("OS random number generator failed: {e}");
     }
-    hex(&buf)
-}
-
-/// Bytes as lowercase hex, two digits each.
-pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(&buf)
 }

@@ -66,7 +66,7 @@ fn safe(name: &str) -> String {
     {
         name.to_owned()
     } else {
-        crate::auth::hex(name.as_bytes())
+        hex::encode(name.as_bytes())
     }
 }
 

@@ -778,9 +778,9 @@ pub async fn create_signing_key(
     only_keys(&body_object(&body)?, "signing key", &[])?;
     let mut seed = [0u8; 32];
     getrandom::fill(&mut seed).map_err(|e| ApiError::internal("OS randomness", e))?;
-    let private_key = auth::hex(&seed);
-    let public_key = auth::hex(
-        &ed25519_dalek::SigningKey::from_bytes(&seed)
+    let private_key = hex::encode(seed);
+    let public_key = hex::encode(
+        ed25519_dalek::SigningKey::from_bytes(&seed)
             .verifying_key()
             .to_bytes(),
     );
