@@ -1,5 +1,5 @@
-//! ICC profiles in JPEG APP2 `ICC_PROFILE` segments: read back from a file, and written into
-//! an encoded stream (libjpeg-turbo's encoder, as the `turbojpeg` crate exposes it, writes no
+//! ICC profiles in JPEG APP2 `ICC_PROFILE` segments: read back from a file (libjpeg's decoder
+//! is not asked to save markers), and written into an encoded stream (libjpeg-turbo's encoder, as the `turbojpeg` crate exposes it, writes no
 //! profile).
 
 use crate::format::ImageFormat;
@@ -7,12 +7,15 @@ use crate::format::ImageFormat;
 use super::bytes::{be_u16, byte, slice};
 use super::error::CodecError;
 
+// Writing profiles serves only libjpeg-turbo's encoder (feature `turbojpeg`).
+#[cfg_attr(not(feature = "turbojpeg"), allow(dead_code))]
 const F: ImageFormat = ImageFormat::Jpeg;
 
 /// `ICC_PROFILE\0`, then the 1-based chunk number and the chunk count.
 const ICC_SIGNATURE: &[u8; 12] = b"ICC_PROFILE\0";
 const CHUNK_HEADER_LEN: usize = ICC_SIGNATURE.len() + 2;
 /// A segment's length field counts itself (2 bytes) and is at most 65 535.
+#[cfg_attr(not(feature = "turbojpeg"), allow(dead_code))]
 const MAX_CHUNK_DATA: usize = u16::MAX as usize - 2 - CHUNK_HEADER_LEN;
 
 /// The embedded profile, reassembled from its APP2 chunks up to the first scan.
@@ -71,6 +74,7 @@ pub(crate) fn read(bytes: &[u8]) -> Option<Vec<u8>> {
 
 /// `jpeg` with `icc` written as APP2 segments right after SOI and the JFIF APP0 segment (where
 /// readers look for it first).
+#[cfg_attr(not(feature = "turbojpeg"), allow(dead_code))]
 pub(crate) fn insert(jpeg: Vec<u8>, icc: &[u8]) -> Result<Vec<u8>, CodecError> {
     if icc.is_empty() {
         return Ok(jpeg);

@@ -39,7 +39,6 @@ mod header;
 mod ifd;
 mod info;
 mod jpeg_dc;
-#[cfg(feature = "turbojpeg")]
 mod jpeg_icc;
 #[cfg(feature = "turbojpeg")]
 mod turbo;

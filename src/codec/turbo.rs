@@ -31,16 +31,8 @@ fn to_usize(v: u32) -> Result<usize, CodecError> {
     usize::try_from(v).map_err(|e| CodecError::internal(F, e))
 }
 
-/// Whether libjpeg-turbo can decode this file to grey or RGB.
-pub(crate) fn decodes(header: &Header) -> bool {
-    matches!(
-        header.info.color_model,
-        ColorModel::Grey | ColorModel::YCbCr | ColorModel::Rgb
-    )
-}
-
-/// Decodes at 1/`denom` (1, 2, 4 or 8) of the stored size, to grey or RGB samples, with the
-/// embedded ICC profile.
+/// Decodes a grey or YCbCr/RGB file at 1/`denom` (1, 2, 4 or 8) of the stored size, to grey or
+/// RGB samples, with the embedded ICC profile.
 pub(crate) fn decode(
     bytes: &[u8],
     header: &Header,

@@ -1,4 +1,6 @@
-//! JPEG decoding with `jpeg-decoder`, at full size or downscaled in the DCT domain.
+//! JPEG decoding at full size or downscaled in the DCT domain: libjpeg-turbo's C decoder
+//! (through the `mozjpeg` crate, compiled by `cc`) for grey and YCbCr/RGB files, `jpeg-decoder`
+//! for CMYK/YCCK and for every file libjpeg refuses.
 //!
 //! `zune-jpeg` decodes full-size baseline files faster (numbers in Cargo.toml) but was measured
 //! here decoding valid files with wrong colours (jpeg-encoder's optimized-Huffman 4:2:0 output:
@@ -12,7 +14,7 @@ use crate::pixels::BufferPool;
 use super::super::color::{SampleKind, Samples};
 use super::super::error::CodecError;
 use super::super::header::Header;
-use super::super::info::scaled_size;
+use super::super::info::{scaled_size, ColorModel};
 use super::DecodeOptions;
 
 const F: ImageFormat = ImageFormat::Jpeg;
@@ -51,16 +53,121 @@ pub(super) fn decode(
         ));
     }
     #[cfg(feature = "turbojpeg")]
-    if super::super::turbo::decodes(header) {
+    if libjpeg_decodes(header) {
         // Any failure, even a mere libjpeg-turbo warning, goes to the pure-Rust decoder, which
         // decides whether the file is corrupt.
         if let Ok(decoded) = super::super::turbo::decode(bytes, header, opts.scale_denom, pool) {
             return Ok(decoded);
         }
     }
-    #[cfg(not(feature = "turbojpeg"))]
-    let _ = pool; // jpeg-decoder allocates its own output.
+    // At 1/8 jpeg-decoder stays: its pixels are the DC-only decoder's (`jpeg_dc`), which the
+    // plan takes for progressive files at 1/8 and which must equal this decoder's there.
+    // libjpeg's 1/8 cannot be matched from DC coefficients alone: it decodes subsampled chroma
+    // at 2×2 from four coefficients instead of upsampling one.
+    if opts.scale_denom != 8 && libjpeg_decodes(header) {
+        // A file libjpeg refuses goes to jpeg-decoder, which decides whether it is corrupt: a
+        // file decodes exactly when it did with jpeg-decoder alone, with the same errors.
+        if let Ok(decoded) = decode_libjpeg(bytes, header, opts.scale_denom, pool) {
+            return Ok(decoded);
+        }
+    }
     decode_jpeg_decoder(bytes, header, opts.scale_denom)
+}
+
+/// Whether libjpeg can decode this file to grey or RGB (it cannot turn CMYK/YCCK into RGB).
+fn libjpeg_decodes(header: &Header) -> bool {
+    matches!(
+        header.info.color_model,
+        ColorModel::Grey | ColorModel::YCbCr | ColorModel::Rgb
+    )
+}
+
+/// Decodes a grey or YCbCr/RGB file with libjpeg-turbo's decoder at 1/`denom` (1, 2, 4 or 8).
+///
+/// libjpeg reports fatal errors by unwinding (the `mozjpeg` crate's error manager), caught
+/// here; it only warns about damaged entropy-coded data (bad Huffman codes, a marker inside a
+/// scan, missing data) and pads with grey, as jpeg-decoder does with the same damage; the
+/// one such case that is common, a truncated file, is refused before decoding (no EOI).
+fn decode_libjpeg(
+    bytes: &[u8],
+    header: &Header,
+    denom: u8,
+    pool: &mut BufferPool,
+) -> Result<(Samples, Option<Vec<u8>>), CodecError> {
+    let (w, h) = scaled_size(header.info.stored_width, header.info.stored_height, denom);
+    // libjpeg scales by n/8: the output is ceil(size × n / 8), the same rounding as
+    // `scaled_size`, checked below.
+    let eighths = match denom {
+        0 | 1 => 8,
+        2 => 4,
+        4 => 2,
+        8 => 1,
+        other => {
+            return Err(CodecError::internal(
+                F,
+                format!("scale 1/{other} is not a DCT scale"),
+            ))
+        }
+    };
+    let grey = header.info.color_model == ColorModel::Grey;
+    let (kind, channels) = if grey {
+        (SampleKind::Grey, 1)
+    } else {
+        (SampleKind::Rgb, 3)
+    };
+    let (width, height) = (to_usize(w)?, to_usize(h)?);
+    // The probe checked the source area against the limits; the scaled one is no larger.
+    let len = width
+        .checked_mul(height)
+        .and_then(|n| n.checked_mul(channels))
+        .ok_or_else(|| CodecError::internal(F, "buffer size overflows"))?;
+    // libjpeg writes every row or fails, so a reused buffer's old contents never show.
+    let mut data = pool
+        .take(len)
+        .ok_or_else(|| CodecError::internal(F, format!("cannot allocate {len} bytes")))?;
+    let run = |data: &mut [u8]| -> Result<(), String> {
+        let mut d = mozjpeg::Decompress::new_mem(bytes).map_err(|e| e.to_string())?;
+        d.scale(eighths);
+        let mut started = if grey { d.grayscale() } else { d.rgb() }.map_err(|e| e.to_string())?;
+        if (started.width(), started.height()) != (width, height) {
+            return Err(format!(
+                "libjpeg decodes {}x{}, expected {w}x{h}",
+                started.width(),
+                started.height()
+            ));
+        }
+        started
+            .read_scanlines_into(data)
+            .map_err(|e| e.to_string())?;
+        started.finish().map_err(|e| e.to_string())
+    };
+    // The closure's only shared state is `data`, which is given back or dropped on failure.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&mut data[..])));
+    let message = match outcome {
+        Ok(Ok(())) => {
+            return Ok((
+                Samples {
+                    width: w,
+                    height: h,
+                    kind,
+                    data,
+                },
+                super::super::jpeg_icc::read(bytes),
+            ))
+        }
+        Ok(Err(message)) => message,
+        Err(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+            .unwrap_or_else(|| "libjpeg failed".to_owned()),
+    };
+    pool.give(data);
+    Err(CodecError::corrupt(F, message))
+}
+
+fn to_usize(v: u32) -> Result<usize, CodecError> {
+    usize::try_from(v).map_err(|e| CodecError::internal(F, e))
 }
 
 fn map_jd_error(e: jpeg_decoder::Error) -> CodecError {
