@@ -87,9 +87,10 @@ fn libjpeg_decodes(header: &Header) -> bool {
 
 /// Decodes a grey or YCbCr/RGB file with `libjpeg-turbo-rs` at 1/`denom` (1, 2, 4 or 8).
 ///
-/// Strict: a warning (damaged entropy-coded data that libjpeg would pad with grey, extraneous
-/// bytes, …) is an error here, as libjpeg-turbo's own warnings are in the `turbojpeg` build.
-/// A panic inside the port is caught and reported as an error too.
+/// Strict: a warning the port reports (damaged entropy-coded data that libjpeg would pad with
+/// grey, …) is an error here, as libjpeg-turbo's own warnings are in the `turbojpeg` build.
+/// (Unlike libjpeg it does not look at bytes between the last scan's data and EOI; nor does
+/// jpeg-decoder.) A panic inside the port is caught and reported as an error too.
 fn decode_libjpeg(
     bytes: &[u8],
     header: &Header,
@@ -283,6 +284,32 @@ mod tests {
             matches!(via_decode, CodecError::Corrupt { .. }),
             "{via_decode:?}"
         );
+    }
+
+    /// A warning is an error to the port (here libjpeg's "premature end of data segment": a
+    /// scan cut in half, then EOI, which passes the pre-decode check): jpeg-decoder, which
+    /// pads the rest of the scan with grey as libjpeg does, decodes the file instead.
+    #[test]
+    fn port_warnings_fall_back_to_jpeg_decoder() {
+        let whole = fixture();
+        let sos = memchr::memmem::find(&whole, &[0xFF, 0xDA]).unwrap();
+        let eoi = memchr::memmem::rfind(&whole, &[0xFF, 0xD9]).unwrap();
+        let mut bytes = whole[..(sos + eoi) / 2].to_vec();
+        bytes.extend_from_slice(&[0xFF, 0xD9]);
+        let header = read_header(&bytes, &Limits::default()).unwrap();
+        let err = decode_libjpeg(&bytes, &header, 2, &mut BufferPool::new()).unwrap_err();
+        assert!(matches!(err, CodecError::Corrupt { .. }), "{err:?}");
+        let opts = DecodeOptions {
+            scale_denom: 2,
+            to_srgb: false,
+        };
+        let (got, _) = decode(&bytes, &header, &opts, &mut BufferPool::new()).unwrap();
+        let (want, _) = decode_jpeg_decoder(&bytes, &header, 2).unwrap();
+        assert_eq!(
+            (got.width, got.height, got.kind),
+            (120, 80, SampleKind::Rgb)
+        );
+        assert!(got.data == want.data, "not jpeg-decoder's pixels");
     }
 
     /// The scaled sizes are `scaled_size`'s (ceil), also where the sides are not multiples
