@@ -6,6 +6,9 @@
 //! ms per image of each part over N passes (default 5). Pixel buffers are kept between images
 //! (a [`pixform::BufferPool`]), as the batch API keeps them.
 
+#[path = "../benches/common/mod.rs"]
+mod corpus;
+
 use std::time::Instant;
 
 #[path = "common/args.rs"]
@@ -16,11 +19,6 @@ use pixform::ops::{resize, Filter, SourceWindow};
 use pixform::plan::{plan, SourceFacts};
 use pixform::BufferPool;
 use pixform::{Limits, TransformSpec};
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
 
 fn main() {
     let args::Args {
@@ -78,11 +76,11 @@ fn main() {
         encode_ms.push(e / n);
         dc_ms.push(dc / n);
     }
-    let (d, e) = (median(decode_ms), median(encode_ms));
+    let (d, e) = (corpus::median(decode_ms), corpus::median(encode_ms));
     println!(
         "{{\"query\": {query:?}, \"n_images\": {}, \"scale_denoms\": {scales:?}, \"decode_ms\": {d:.2}, \"encode_ms\": {e:.2}, \"floor_ms\": {:.2}, \"dc_only_decode_ms_per_image_of_set\": {:.2}}}",
         files.len(),
         d + e,
-        median(dc_ms)
+        corpus::median(dc_ms)
     );
 }

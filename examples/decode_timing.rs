@@ -6,15 +6,13 @@
 //!
 //! `cargo run --profile bench --example decode_timing -- [--runs N] FILE...`
 
+#[path = "../benches/common/mod.rs"]
+mod corpus;
+
 use std::time::Instant;
 
 use pixform::codec::{decode, frames, probe, DecodeOptions};
 use pixform::Limits;
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
 
 /// One decode of `bytes`: composes every frame of an animation, decodes a still.
 fn decode_once(bytes: &[u8], limits: &Limits, animated: bool) -> Result<(), String> {
@@ -73,7 +71,7 @@ fn main() {
             info.width,
             info.height,
             info.frames,
-            median(times)
+            corpus::median(times)
         );
     }
 }

@@ -7,11 +7,6 @@ use std::time::Instant;
 #[path = "../benches/common/mod.rs"]
 mod corpus;
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 fn main() {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
         corpus::corpus_path("j5-bridge-4352x2448-q90-422-baseline.jpg")
@@ -35,7 +30,7 @@ fn main() {
             std::hint::black_box(px);
             jd.push(t.elapsed().as_secs_f64() * 1000.0);
         }
-        println!("jpeg-decoder 1/{denom}: {:.1} ms", median(jd));
+        println!("jpeg-decoder 1/{denom}: {:.1} ms", corpus::median(jd));
     }
     let mut zn = Vec::new();
     for _ in 0..runs {
@@ -50,5 +45,5 @@ fn main() {
         std::hint::black_box(px);
         zn.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    println!("zune-jpeg full: {:.1} ms", median(zn));
+    println!("zune-jpeg full: {:.1} ms", corpus::median(zn));
 }

@@ -24,11 +24,6 @@ const WORKLOADS: [(&str, &str); 3] = [
     ("W6", "fm=jpg&q=80"),
 ];
 
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(|a, b| a.total_cmp(b));
-    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
-}
-
 /// CPU time of this (single-threaded) process in ms, from the scheduler's nanosecond count.
 fn cpu_ms() -> f64 {
     std::fs::read_to_string("/proc/self/schedstat")
@@ -106,14 +101,14 @@ fn main() {
         if per_file {
             for (path, times) in files.iter().zip(file_ms) {
                 let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("?");
-                println!("  {name}: {:.1} ms", median(times));
+                println!("  {name}: {:.1} ms", corpus::median(times));
             }
         }
         println!(
             "{{\"workload\": \"{name}\", \"peer\": \"{engine}\", \"images\": {}, \"ms_per_image\": {:.2}, \"cpu_ms_per_image\": {:.2}, \"output_bytes\": {bytes}}}",
             inputs.len(),
-            median(wall),
-            median(cpu)
+            corpus::median(wall),
+            corpus::median(cpu)
         );
     }
 }

@@ -300,14 +300,9 @@ fn composed_frames_render_through_the_still_pipeline() {
     let mut n = 0;
     while frames.next_frame().expect("frame").is_some() {
         let canvas = frames.canvas().to_vec();
-        let image = pixform::Image::from_vec(24, 16, pixform::PixelLayout::Rgba8, canvas.clone())
-            .expect("size");
-        let decoded = pixform::codec::Decoded {
-            image,
-            orientation: pixform::ops::Orientation::Identity,
-            icc_profile: None,
-        };
-        let rendered = pixform::render_decoded(decoded, &info, &plan).expect("render");
+        let rendered =
+            pixform::render_decoded(canvas_decoded(24, 16, canvas.clone()), &info, &plan)
+                .expect("render");
         // The same frame as a still PNG, through decode and render.
         let still = pixform::codec::encode(
             &pixform::Image::from_vec(24, 16, pixform::PixelLayout::Rgba8, canvas).expect("size"),
@@ -352,18 +347,7 @@ fn to_animated_gif(bytes: &[u8], query: &str) -> Vec<u8> {
     .expect("encoder");
     let mut frames = pixform::codec::frames(bytes, &Limits::default()).expect("opens");
     while let Some(meta) = frames.next_frame().expect("frame") {
-        let image = pixform::Image::from_vec(
-            frames.width(),
-            frames.height(),
-            pixform::PixelLayout::Rgba8,
-            frames.canvas().to_vec(),
-        )
-        .expect("size");
-        let decoded = pixform::codec::Decoded {
-            image,
-            orientation: pixform::ops::Orientation::Identity,
-            icc_profile: None,
-        };
+        let decoded = canvas_decoded(frames.width(), frames.height(), frames.canvas().to_vec());
         let rendered = pixform::render_decoded(decoded, &info, &plan).expect("render");
         out.add(&rendered.image, meta.delay_ms).expect("add");
     }
@@ -449,5 +433,15 @@ fn truncated_and_mutated_animations_fail_typed() {
                 assert!(n <= frames.count(), "{name}: more frames than declared");
             }
         }
+    }
+}
+
+/// A composed RGBA canvas as a decoded upright image, for `render_decoded`.
+fn canvas_decoded(width: u32, height: u32, canvas: Vec<u8>) -> pixform::codec::Decoded {
+    pixform::codec::Decoded {
+        image: pixform::Image::from_vec(width, height, pixform::PixelLayout::Rgba8, canvas)
+            .expect("size"),
+        orientation: pixform::ops::Orientation::Identity,
+        icc_profile: None,
     }
 }

@@ -78,3 +78,9 @@ pub fn corpus() -> Vec<(String, Vec<u8>)> {
         })
         .collect()
 }
+
+/// The median of timings (the upper middle one for an even count); NaN for none.
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
+}

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::format::ImageFormat;
-use crate::limits::LimitKind;
+use crate::limits::{LimitExceeded, LimitKind};
 
 /// A failure to read (probe, decode) or write (encode) image bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,6 +85,16 @@ impl CodecError {
         CodecError::Corrupt {
             format,
             detail: detail.to_string(),
+        }
+    }
+
+    /// [`CodecError::LimitExceeded`] for a limit check of the shared [`crate::Limits`] checks.
+    pub(crate) fn limit(format: ImageFormat, e: LimitExceeded) -> Self {
+        CodecError::LimitExceeded {
+            format,
+            limit: e.limit,
+            value: e.value,
+            max: e.max,
         }
     }
 

@@ -1,7 +1,7 @@
 //! Header facts about a source image and the limit checks made on them.
 
 use crate::format::ImageFormat;
-use crate::limits::{LimitExceeded, LimitKind, Limits};
+use crate::limits::{LimitKind, Limits};
 use crate::ops::Orientation;
 
 use super::error::CodecError;
@@ -197,14 +197,7 @@ pub(crate) fn check_source(
     }
     limits
         .check_source(info.width, info.height, frame_pixels.largest, info.frames)
-        .map_err(
-            |LimitExceeded { limit, value, max }| CodecError::LimitExceeded {
-                format: f,
-                limit,
-                value,
-                max,
-            },
-        )?;
+        .map_err(|e| CodecError::limit(f, e))?;
     check_limit(
         f,
         LimitKind::MaxTotalFramePixels,
@@ -213,12 +206,5 @@ pub(crate) fn check_source(
     )?;
     limits
         .check_animation(info.width, info.height, info.frames)
-        .map_err(
-            |LimitExceeded { limit, value, max }| CodecError::LimitExceeded {
-                format: f,
-                limit,
-                value,
-                max,
-            },
-        )
+        .map_err(|e| CodecError::limit(f, e))
 }

@@ -9,7 +9,7 @@
 use std::ops::Range;
 
 use crate::format::ImageFormat;
-use crate::limits::{LimitExceeded, Limits};
+use crate::limits::Limits;
 
 use super::super::error::CodecError;
 use super::super::exif::orientation_in;
@@ -509,14 +509,7 @@ fn check_chunks(
             // A tile is decoded whole: it must fit the limits an image of its size would.
             limits
                 .check_source(tw, tl, u64::from(tw) * u64::from(tl), 1)
-                .map_err(
-                    |LimitExceeded { limit, value, max }| CodecError::LimitExceeded {
-                        format: F,
-                        limit,
-                        value,
-                        max,
-                    },
-                )?;
+                .map_err(|e| CodecError::limit(F, e))?;
             let needed = u64::from(w.div_ceil(tw)) * u64::from(h.div_ceil(tl));
             (offsets, counts, needed, format!("{tw}x{tl} tiles"))
         }
