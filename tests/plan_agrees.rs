@@ -407,7 +407,7 @@ fn cache_key_is_the_documented_digest() {
     let jpeg = if cfg!(feature = "turbojpeg") {
         "libjpeg-turbo"
     } else {
-        "jpeg-decoder+jpeg-encoder"
+        "libjpeg-turbo-rs+jpeg-decoder"
     };
     let major = env!("CARGO_PKG_VERSION_MAJOR");
     // (query, accepted formats, the lines after the scheme and codec lines)

@@ -6,7 +6,8 @@ and pinned to one CPU core (--cpu, default 0): a helper thread a library starts 
 pure-Rust jpeg-decoder starts one per colour component for large images, libvips and node keep
 worker threads) shares that core, so the times compare work per core.
 In-process tools (start-up excluded, one process per tool, workload and round): pixform
-(`bench_workload`, the library API), sharp (node), Pillow or Pillow-SIMD (python). CLI tools
+(`bench_workload`, the library API; one column per build given with --build, e.g. the default
+build and `pixform fast`), sharp (node), Pillow or Pillow-SIMD (python). CLI tools
 (one process per image, start-up included): vipsthumbnail, ImageMagick `convert`,
 `pixform transform`. Tools are interleaved round by round; the reported time is the median
 over rounds of the ms per image of each round. Peak RSS is the largest maximum resident set of
@@ -57,10 +58,17 @@ def files_for(corpus, set_):
 
 # ---- in-process tools: return (ms per image, peak RSS KiB, mean output bytes)
 
-def inproc_pixform(cfg, wl, files):
-    out, _, rss = run([cfg.bench_bin, "--query", wl["query"], "--passes", "1", *files])
-    d = json.loads(out)
-    return min(d["pass_ms"]) / len(files), rss, statistics.mean(d["out_bytes"].values())
+def make_inproc_pixform(bench_bin):
+    def inproc_pixform(cfg, wl, files):
+        out, _, rss = run([bench_bin, "--query", wl["query"], "--passes", "1", *files])
+        d = json.loads(out)
+        return min(d["pass_ms"]) / len(files), rss, statistics.mean(d["out_bytes"].values())
+    return inproc_pixform
+
+
+def build_tool(name):
+    """The column of a pixform build: `pixform` for the default build, `pixform NAME` otherwise."""
+    return "pixform" if name == "default" else f"pixform {name}"
 
 
 def inproc_sharp(cfg, wl, files):
@@ -150,7 +158,9 @@ def main():
     ap.add_argument("--peers-dir", required=True)
     ap.add_argument("--pillow-python", required=True)
     ap.add_argument("--pillow-label", default="Pillow")
-    ap.add_argument("--bench-bin", help="examples/bench_workload (absent: pixform in-process n/a)")
+    ap.add_argument("--build", action="append", default=[], metavar="NAME=BENCH_BIN",
+                    help="a pixform build and its examples/bench_workload (repeatable; the first is the "
+                         "reference of the ratio column)")
     ap.add_argument("--pixform-bin", help="the pixform CLI (absent or without `transform`: n/a)")
     ap.add_argument("--floor-bin", help="examples/codec_floor")
     ap.add_argument("--cpu", type=int, default=0, help="the core every tool is pinned to")
@@ -159,11 +169,18 @@ def main():
     all_wl = json.load(open(os.path.join(HERE, "workloads.json")))
     names = cfg.workloads or [k for k in all_wl if k.startswith("W")]
 
-    inproc = {"pixform": inproc_pixform, "sharp": inproc_sharp, cfg.pillow_label: inproc_pillow}
-    cli = {"vipsthumbnail": cli_vipsthumbnail, "convert": cli_convert}
+    builds = [b.split("=", 1) for b in cfg.build]
     unavailable = {}
-    if not (cfg.bench_bin and os.path.exists(cfg.bench_bin)):
-        unavailable["pixform"] = "examples/bench_workload not built"
+    inproc = {}
+    for bname, bench_bin in builds:
+        inproc[build_tool(bname)] = make_inproc_pixform(bench_bin)
+        if not os.path.exists(bench_bin):
+            unavailable[build_tool(bname)] = "examples/bench_workload not built"
+    ref_tool = build_tool(builds[0][0]) if builds else "pixform"
+    build_tools = [build_tool(b) for b, _ in builds]
+    peers_inproc = ["sharp", cfg.pillow_label]
+    inproc.update({"sharp": inproc_sharp, cfg.pillow_label: inproc_pillow})
+    cli = {"vipsthumbnail": cli_vipsthumbnail, "convert": cli_convert}
     has_cli_transform = False
     if cfg.pixform_bin and os.path.exists(cfg.pixform_bin):
         has_cli_transform = subprocess.run([cfg.pixform_bin, "transform", "--help"],
@@ -199,14 +216,14 @@ def main():
     shutil.rmtree(tmp, ignore_errors=True)
 
     print()
-    print(f"Corpus {cfg.corpus}; {cfg.rounds} round(s); single-threaded, pinned to CPU {cfg.cpu}; ratio = tool ms / pixform ms "
-          "(> 1: pixform faster; in-process tools vs pixform in-process, CLI tools vs pixform CLI).")
+    print(f"Corpus {cfg.corpus}; {cfg.rounds} round(s); single-threaded, pinned to CPU {cfg.cpu}; ratio = tool ms / {ref_tool} ms "
+          f"(> 1: {ref_tool} faster; in-process tools vs {ref_tool} in-process, CLI tools vs pixform CLI).")
     print()
     print("| W | tool | ms/img | ratio | peak RSS MB | out KB/img |")
     print("|---|---|---:|---:|---:|---:|")
     for name in names:
         ref = {}
-        for tool, key in (("pixform", "inproc"), ("pixform CLI", "cli")):
+        for tool, key in ((ref_tool, "inproc"), ("pixform CLI", "cli")):
             if (name, tool) in results:
                 ref[key] = statistics.median(r[0] for r in results[(name, tool)])
         for tool in list(inproc) + list(cli) + [t for t in unavailable if t not in inproc and t not in cli]:
@@ -217,10 +234,27 @@ def main():
                 continue
             ms = statistics.median(r[0] for r in rs)
             base = ref.get("inproc" if tool in inproc else "cli")
-            ratio = f"{ms / base:.2f}" if base and not tool.startswith("pixform") else "–"
+            ratio = f"{ms / base:.2f}" if base and tool not in (ref_tool, "pixform CLI") else "–"
             rss = max(r[1] for r in rs) / 1024
             kb = statistics.mean(r[2] for r in rs) / 1024
             print(f"| {name} | {tool} | {ms:.1f} | {ratio} | {rss:.0f} | {kb:.1f} |")
+
+    # Per build: how many times faster than each in-process peer and than the best of them.
+    med = {k: statistics.median(r[0] for r in v) for k, v in results.items()}
+    print()
+    print("Speed-up of each build over the in-process peers (peer ms / build ms; > 1: pixform faster):")
+    print()
+    print("| W | build | " + " | ".join(f"{p}" for p in peers_inproc) + " | best peer |")
+    print("|---|---|" + "---:|" * (len(peers_inproc) + 1))
+    for name in names:
+        for bt in build_tools:
+            if (name, bt) not in med:
+                continue
+            ms = med[(name, bt)]
+            cells = [f"{med[(name, p)] / ms:.2f}" if (name, p) in med else "–" for p in peers_inproc]
+            best = min((med[(name, p)] for p in peers_inproc if (name, p) in med), default=None)
+            cells.append(f"{best / ms:.2f}" if best else "–")
+            print(f"| {name} | {bt} | " + " | ".join(cells) + " |")
 
     if cfg.floor_bin and os.path.exists(cfg.floor_bin):
         files = files_for(cfg.corpus, "jpeg")

@@ -540,7 +540,7 @@ const CACHE_KEY_SCHEME: &str = concat!("pixform/", env!("CARGO_PKG_VERSION_MAJOR
 const JPEG_CODEC: &str = if cfg!(feature = "turbojpeg") {
     "libjpeg-turbo"
 } else {
-    "jpeg-decoder+jpeg-encoder"
+    "libjpeg-turbo-rs+jpeg-decoder"
 };
 
 /// [`Plan::cache_key`]: SHA-1 over newline-separated `name value` lines. An animated output

@@ -13,7 +13,7 @@ use crate::format::ImageFormat;
 use crate::pixels::BufferPool;
 
 use super::super::color::{SampleKind, Samples};
-use super::super::error::CodecError;
+use super::super::error::{panic_message, CodecError};
 use super::super::header::Header;
 use super::super::info::{scaled_size, ColorModel};
 use super::DecodeOptions;
@@ -158,11 +158,10 @@ fn decode_libjpeg(
             ))
         }
         Ok(Err(message)) => message,
-        Err(payload) => payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-            .unwrap_or_else(|| "libjpeg-turbo-rs panicked".to_owned()),
+        Err(payload) => format!(
+            "libjpeg-turbo-rs panicked: {}",
+            panic_message(payload.as_ref())
+        ),
     };
     pool.give(data);
     Err(CodecError::corrupt(F, message))

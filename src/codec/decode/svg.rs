@@ -31,7 +31,7 @@ use crate::ops::SourceWindow;
 use crate::pixels::{Image, PixelLayout};
 
 use super::super::encode::EncodeOptions;
-use super::super::error::CodecError;
+use super::super::error::{panic_message, CodecError};
 use super::super::header::svg as header;
 use super::DecodeOptions;
 
@@ -130,11 +130,7 @@ pub(crate) fn render(
 /// the checks before rendering (limits, [`Budget`]) refuse the cases known to reach them.
 fn guarded<T>(step: &str, f: impl FnOnce() -> T) -> Result<T, CodecError> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|payload| {
-        let message = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_owned())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_default();
+        let message = panic_message(payload.as_ref());
         CodecError::corrupt(FORMAT, format!("{step} failed on this document: {message}"))
     })
 }
