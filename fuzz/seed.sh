@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 testdata=../testdata
-targets=(query_plan spec_roundtrip url_roundtrip transform jpeg_dc svg anim_compose)
+targets=(query_plan spec_roundtrip url_roundtrip transform jpeg_dc jpeg_decode svg anim_compose)
 for t in "${targets[@]}"; do mkdir -p "corpus/$t"; done
 
 # next TARGET: the path of TARGET's next seed. Seeds are numbered in a fixed order, so a
@@ -63,6 +63,15 @@ while IFS= read -r image; do
     next jpeg_dc && cp "$image" "$seed"
     next jpeg_dc && { cat "$image"; printf '\n'; } >"$seed"
 done < <(find "$testdata/" -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) -size -256k | sort)
+
+# JPEGs for the pipeline's decoder behind a selector byte: each at full size, 1/2, 1/4 and 1/8
+# (selector 0..=3), and at 1/2 keeping its ICC profile (4 | 1). The bench corpus photos are
+# too large for the target's limits and its input length; only small ones are taken.
+while IFS= read -r image; do
+    for selector in '\000' '\001' '\002' '\003' '\005'; do
+        next jpeg_decode && { printf "$selector"; cat "$image"; } >"$seed"
+    done
+done < <(find "$testdata/" ../benches/corpus/ -type f \( -iname '*.jpg' -o -iname '*.jpeg' \) -size -256k | sort)
 
 # Saved regressions, each into its own target (not their `.expected` outcomes).
 for t in "${targets[@]}"; do

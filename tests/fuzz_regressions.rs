@@ -40,6 +40,7 @@ const TARGETS: &[(&str, Check)] = &[
     ("svg", |d, _| fuzz_checks::svg(d)),
     ("anim_compose", |d, _| fuzz_checks::anim_compose(d)),
     ("jpeg_dc", jpeg_dc),
+    ("jpeg_decode", |d, _| fuzz_checks::jpeg_decode(d)),
 ];
 
 /// Every saved input, with its target's check, sorted.

@@ -4,10 +4,13 @@
 //! and returns the input's outcome, one fact a line (sizes, or error variants with their
 //! context), which a replay compares with the `NAME.expected` file saved beside the input.
 
-use pixform::codec::{decode, decode_dc, probe, CodecError, DecodeOptions, Decoded};
+use pixform::codec::{
+    decode, decode_dc, decode_hinted, probe, scaled_size, CodecError, DecodeOptions, Decoded,
+};
 use pixform::params::ParamError;
 use pixform::plan::{plan, Plan, SourceFacts};
 use pixform::url::parse_image_url;
+use pixform::BufferPool;
 use pixform::{AssetId, ImageFormat, Limits, TransformOptions, TransformSpec};
 
 /// Input text: invalid UTF-8 is replaced rather than skipped, so every input exercises the parser.
@@ -153,7 +156,8 @@ pub fn url_roundtrip(data: &[u8]) -> String {
 
 /// Makes a panic that pixform catches unwind instead of aborting the run. libFuzzer's hook
 /// aborts on every panic, even one caught; pixform catches those of its SVG renderer (usvg,
-/// resvg) and answers them as errors, which is the contract under test. A panic that escapes
+/// resvg) and answers them as errors, and those of libjpeg-turbo-rs, whose failures fall back
+/// to jpeg-decoder: that is the contract under test. A panic that escapes
 /// pixform still ends the run: the target aborts when its closure panics. Only the message is
 /// printed (one line per caught panic).
 #[cfg_attr(test, allow(dead_code))] // called by the fuzz targets, not by the replay test
@@ -161,16 +165,24 @@ pub fn let_caught_panics_unwind() {
     std::panic::set_hook(Box::new(|info| eprintln!("caught? {info}")));
 }
 
-/// The tight limits the `transform` target runs under: 4 MP sources, 1024 px outputs, 1 MiB
-/// inputs and metadata.
+/// The tight limits the `transform` target runs under: sources of 512 px a side and 256 Ki
+/// pixels, outputs as large, animations of 16 frames and 1 Mi composed pixels, 256 KiB inputs,
+/// 64 KiB metadata. Every stage is reached at these sizes (the seed images are 240 px at
+/// most), and an input costs a fraction of a millisecond: the fuzzer's comparison tracing
+/// makes every pixel loop expensive, and a mutated header declaring a large image over a few
+/// bytes of data is decoded (padded) at its full size.
 pub fn transform_limits() -> Limits {
     let mut limits = Limits::default();
-    limits.max_input_bytes = 1 << 20;
-    limits.max_source_pixels = 4_000_000;
-    limits.max_total_frame_pixels = 16_000_000;
-    limits.max_output_side = 1024;
-    limits.max_output_pixels = 1024 * 1024;
-    limits.max_metadata_bytes = 1 << 20;
+    limits.max_input_bytes = 1 << 18;
+    limits.max_source_width = 512;
+    limits.max_source_height = 512;
+    limits.max_source_pixels = 1 << 18;
+    limits.max_frames = 16;
+    limits.max_total_frame_pixels = 1 << 20;
+    limits.max_animation_pixels = 1 << 20;
+    limits.max_output_side = 512;
+    limits.max_output_pixels = 1 << 18;
+    limits.max_metadata_bytes = 1 << 16;
     limits
 }
 
@@ -184,12 +196,13 @@ pub fn transform(data: &[u8]) -> String {
 }
 
 /// The limits the `svg` target renders under: [`transform_limits`] with at most 2 000 nodes,
-/// nesting 64 deep and 4 million painted pixels, so that one input costs milliseconds.
+/// nesting 64 deep and 1 Mi painted pixels (four times the largest output), so that one
+/// input costs a millisecond or less.
 pub fn svg_limits() -> Limits {
     let mut limits = transform_limits();
     limits.max_svg_nodes = 2_000;
     limits.max_svg_depth = 64;
-    limits.max_svg_render_pixels = 4_000_000;
+    limits.max_svg_render_pixels = 1 << 20;
     limits
 }
 
@@ -201,12 +214,12 @@ pub fn svg(data: &[u8]) -> String {
     transform_under(data, svg_limits())
 }
 
-/// The limits the `anim_compose` target composes under: 256² canvases, 64 frames.
+/// The limits the `anim_compose` target composes under: 256² canvases, 16 frames.
 pub fn anim_limits() -> Limits {
     let mut limits = transform_limits();
     limits.max_source_pixels = 65_536;
-    limits.max_frames = 64;
-    limits.max_animation_pixels = 64 * 65_536;
+    limits.max_frames = 16;
+    limits.max_animation_pixels = 16 * 65_536;
     limits
 }
 
@@ -391,4 +404,85 @@ pub fn jpeg_dc_options(to_srgb: bool) -> DecodeOptions {
         scale_denom: 8,
         to_srgb,
     }
+}
+
+/// Target `jpeg_decode`: `selector byte, JPEG bytes` → [`decode_hinted`], the decode the
+/// pipeline runs, under [`transform_limits`] (sources of 256 Ki pixels). The selector's low two bits choose the plan's
+/// shrink-on-load denominator (1, 2, 4, 8: full size, 1/2 and 1/4 through libjpeg-turbo-rs,
+/// 1/8 through jpeg-decoder or the DC-only decoder), bit 2 keeps an RGB ICC profile instead
+/// of converting to sRGB. Inputs the header probe does not take for a JPEG are not decoded.
+/// An error is a typed 4xx; a decoded image has exactly the probe's stored size at that scale
+/// ([`scaled_size`], rounding up), a buffer of width × height × channels, the probe's
+/// orientation, and the same pixels when decoded again into a pooled buffer full of stale
+/// bytes (a decoder that left bytes unwritten would show an earlier image's pixels).
+///
+/// No pixel comparison between libjpeg-turbo-rs and jpeg-decoder: it could not be made free
+/// of false alarms. At 1/2 and 1/4 they scale chroma differently (libjpeg-turbo-rs in the
+/// IDCT, jpeg-decoder by upsampling), and jpeg-decoder reads some files libjpeg-turbo finds
+/// clean otherwise (`valid-baseline-ac-run-past-63` of `jpeg_dc`: it loses the bit position
+/// and drifts over the rest of the scan), so no bound on their difference holds on hostile
+/// files; nor can the caller tell which of the two decoded (the fallback is internal). The
+/// port's pixels are held to libjpeg-turbo's exactly by the codec's differential tests on
+/// real files instead.
+/// Outcome: the scale, then the decoded size, layout and orientation, or the error.
+pub fn jpeg_decode(data: &[u8]) -> String {
+    let (selector, jpeg) = match data.split_first() {
+        Some((&s, rest)) => (s, rest),
+        None => return "empty".to_owned(),
+    };
+    let scale_denom = [1u8, 2, 4, 8][usize::from(selector & 3)];
+    let to_srgb = selector & 4 == 0;
+    let limits = transform_limits();
+    let info = match probe(jpeg, &limits) {
+        Ok(info) if info.format == ImageFormat::Jpeg => info,
+        Ok(info) => return format!("not decoded: {:?}", info.format),
+        Err(e) => return format!("probe: {e:?}"),
+    };
+    let options = DecodeOptions {
+        scale_denom,
+        to_srgb,
+    };
+    let what = format!("1/{scale_denom} to_srgb={to_srgb}");
+    let decoded = match decode_hinted(jpeg, &limits, &options, &mut BufferPool::new()) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            let status = e.http_status();
+            assert!((400..500).contains(&status), "{e} ({status})");
+            return format!("{what}: {e:?}");
+        }
+    };
+    let image = &decoded.image;
+    let (width, height) = (image.width(), image.height());
+    assert_eq!(
+        (width, height),
+        scaled_size(info.stored_width, info.stored_height, scale_denom),
+        "{what}: the probe says {}x{}",
+        info.stored_width,
+        info.stored_height
+    );
+    let channels = image.layout().channels() as u64;
+    assert_eq!(
+        image.data().len() as u64,
+        u64::from(width) * u64::from(height) * channels
+    );
+    assert_eq!(decoded.orientation, info.orientation);
+    // The pool hands out its smallest buffer large enough, so this one (every byte 0xA5) is
+    // what the second decode writes into wherever it takes a pooled buffer. At 1/8 no
+    // decoder takes one.
+    if scale_denom != 8 {
+        let mut stale = BufferPool::new();
+        stale.give(vec![0xA5; image.data().len().max(1 << 18)]);
+        match decode_hinted(jpeg, &limits, &options, &mut stale) {
+            Ok(again) => assert!(
+                again.image.data() == image.data() && again.icc_profile == decoded.icc_profile,
+                "{what}: decoding into a stale pooled buffer gives other pixels"
+            ),
+            Err(e) => panic!("{what}: decoded once, then {e}"),
+        }
+    }
+    format!(
+        "{what}: {width}x{height} {:?} {:?}",
+        image.layout(),
+        decoded.orientation
+    )
 }
