@@ -5,6 +5,9 @@
 #
 #   serve.sh [--corpus DIR] [--concurrency 4] [--seconds 20] [--requests 100000] [--warmup 8]
 #            [--server-cpu 0] [--load-cpu 1] [W1|W3 …]
+#   serve.sh --avif-miss [--rate 1.5] [--seconds 20] [--corpus DIR]
+#
+# --avif-miss measures pixform-server's --avif-fallback instead (README: "AVIF misses").
 #
 # The corpus is --corpus DIR, else PIXFORM_CORPUS, else benches/corpus; only its j*.jpg files.
 # Peers are installed on first use (peers.sh); pixform-server is built with
@@ -15,7 +18,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 
 corpus=${PIXFORM_CORPUS:-$root/benches/corpus}
-concurrency=4 seconds=20 requests=100000 warmup=8 server_cpu=0 load_cpu=1
+concurrency=4 seconds=20 requests=100000 warmup=8 server_cpu=0 load_cpu=1 avif_miss="" rate=1.5
 workloads=()
 while [ $# -gt 0 ]; do
   case $1 in
@@ -26,8 +29,10 @@ while [ $# -gt 0 ]; do
     --warmup) warmup=$2; shift 2 ;;
     --server-cpu) server_cpu=$2; shift 2 ;;
     --load-cpu) load_cpu=$2; shift 2 ;;
+    --avif-miss) avif_miss=1; shift ;;
+    --rate) rate=$2; shift 2 ;;
     W1|W3) workloads+=("$1"); shift ;;
-    -h|--help) sed -n 2,12p "$0"; exit 0 ;;
+    -h|--help) sed -n 2,15p "$0"; exit 0 ;;
     *) echo "serve.sh: unknown argument $1 (workloads: W1, W3)" >&2; exit 2 ;;
   esac
 done
@@ -88,25 +93,92 @@ load() {
     --requests "$requests" --server-pid "$server_pid" --label "$2 $1" >>"$work/results.jsonl"
 }
 
+# start_pixform FLAG…: pixform-server on a free port with a fresh data folder, one render
+# thread, pinned; sets base, token and server_pid.
+start_pixform() {
+  local port data
+  port=$(free_port)
+  base="http://127.0.0.1:$port"
+  token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
+  data=$(mktemp -d "$work/pixform-data.XXXX")
+  echo "pixform-server on $base (1 worker, cpu $server_cpu) $*" >&2
+  taskset -c "$server_cpu" "$server_bin" --listen "127.0.0.1:$port" --data "$data" \
+    --admin-token "$token" --init-project bench --workers 1 "$@" >"$data.log" 2>&1 &
+  server_pid=$!
+  wait_for "$base/health" "$data.log"
+}
+
+# upload_corpus: every corpus file through the Sanity Assets API; their image URLs, one a line,
+# in $work/pixform.urls.
+upload_corpus() {
+  local f
+  : >"$work/pixform.urls"
+  for f in "${files[@]}"; do
+    curl -sf -X POST -H "Authorization: Bearer $token" -H "Content-Type: image/jpeg" \
+      --data-binary "@$corpus/$f" "$base/v1/projects/bench/assets/images/production?filename=$f" |
+      python3 -c 'import json, sys; print(json.load(sys.stdin)["document"]["url"])' >>"$work/pixform.urls"
+  done
+}
+
+# The --avif-miss experiment: pixform-server with its derived-image cache, without and with
+# --avif-fallback, under one open-loop mix at --rate requests/s, every request with
+# `Accept: image/avif,image/webp,*/*`. Per step k: a new `auto=format` variant (an AVIF miss,
+# group "first"), a new `fm=jpg` variant (a cheap miss, "jpeg"), and the `auto=format` URL of
+# step k-2 again (the next visitor, "repeat"). Widths are distinct per step, so nothing comes
+# from an earlier run or step.
+avif_miss_experiment() {
+  local setting
+  for setting in off on; do
+    if [ "$setting" = on ]; then start_pixform --avif-fallback; else start_pixform; fi
+    upload_corpus
+    python3 - "$work/pixform.urls" >"$work/urls" <<'EOF'
+import sys
+urls = [l.strip() for l in open(sys.argv[1]) if l.strip()]
+auto = []
+for k in range(1500):
+    w = 300 + (7 * k) % 1500
+    auto.append(f"{urls[k % len(urls)]}?w={w}&auto=format\timage/avif|image/webp\t{w}")
+    print(auto[k] + "\tfirst")
+    v = 300 + (11 * k + 500) % 1500
+    print(f"{urls[(k + 3) % len(urls)]}?w={v}&fm=jpg\timage/jpeg\t{v}\tjpeg")
+    if k >= 2:
+        print(auto[k - 2] + "\trepeat")
+EOF
+    echo "  avif-miss, --avif-fallback $setting …" >&2
+    taskset -c "$load_cpu" python3 "$here/serve_load.py" --urls "$work/urls" \
+      --content-type image/avif --width 0 --header 'Accept: image/avif,image/webp,*/*' \
+      --rate "$rate" --concurrency 32 --warmup 0 --seconds "$seconds" --requests "$requests" \
+      --server-pid "$server_pid" --label "$setting" >>"$work/avif.jsonl"
+    stop_server
+  done
+  python3 - "$work/avif.jsonl" "$rate" "$seconds" <<'EOF'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+print(f"\nopen loop, {sys.argv[2]} requests/s for {sys.argv[3]} s, 1 render thread, cache on\n")
+print("| --avif-fallback | requests | errors | p50 ms | p99 ms | first visit p50 / p99 | repeat p50 / p99 | jpeg p50 / p99 | answers | server core CPU |")
+print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+for r in rows:
+    g = lambda name: "{p50_ms:.0f} / {p99_ms:.0f}".format(**r["groups"][name]) if name in r["groups"] else "–"
+    answers = ", ".join(f"{k.split('/')[1]} {v}" for k, v in sorted(r["types"].items()))
+    print(f"| {r['label']} | {r['requests']} | {r['errors']} | {r['p50_ms']:.0f} | {r['p99_ms']:.0f} | "
+          f"{g('first')} | {g('repeat')} | {g('jpeg')} | {answers} | {r['server_cpu'] * 100:.0f} % |")
+for r in rows:
+    if r["errors"]:
+        print(f"\n{r['label']}: {r['errors']} errors, e.g. {r['error_samples']}")
+EOF
+}
+
+if [ -n "$avif_miss" ]; then
+  avif_miss_experiment
+  exit
+fi
+
 # --- pixform-server: the corpus uploaded through the Sanity Assets API, then its CDN URLs.
-port=$(free_port)
-base="http://127.0.0.1:$port"
-token=$(python3 -c 'import secrets; print(secrets.token_hex(16))')
-echo "pixform-server on $base (cache off, 1 worker, cpu $server_cpu)" >&2
-taskset -c "$server_cpu" "$server_bin" --listen "127.0.0.1:$port" --data "$work/pixform-data" \
-  --admin-token "$token" --init-project bench --workers 1 --cache-bytes 0 \
-  >"$work/pixform.log" 2>&1 &
-server_pid=$!
-wait_for "$base/health" "$work/pixform.log"
-: >"$work/pixform.urls"
-for f in "${files[@]}"; do
-  curl -sf -X POST -H "Authorization: Bearer $token" -H "Content-Type: image/jpeg" \
-    --data-binary "@$corpus/$f" "$base/v1/projects/bench/assets/images/production?filename=$f" |
-    python3 -c 'import json, sys; print(json.load(sys.stdin)["document"]["url"])' >>"$work/pixform.urls"
-done
+start_pixform --cache-bytes 0
+upload_corpus
 for w in "${workloads[@]}"; do
   IFS='|' read -r query _ <<<"${spec[$w]}"
-  sed "s|\$|?$query|" "$work/pixform.urls" >"$work/urls"
+  awk -v q="$query" '{print $0 "?" q}' "$work/pixform.urls" >"$work/urls"
   load pixform-server "$w" "$work/urls"
 done
 metrics=$(curl -s "$base/metrics")
@@ -167,8 +239,8 @@ rows = [json.loads(l) for l in open(sys.argv[1])]
 conc, secs, reqs, warm = sys.argv[2:6]
 print(f"\n{len(rows) // 3} workload(s), {conc} connections, {warm} warm-up requests, "
       f"then {secs} s or {reqs} requests\n")
-print("| workload | server | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ pixform-server | server core CPU | load core CPU |")
-print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+print("| workload | server | requests | errors | req/s | p50 ms | p99 ms | req/s ÷ pixform-server | server core CPU | req per server CPU-s | load core CPU |")
+print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
 ref = {}
 for r in rows:
     w, server = r["label"].split(" ", 1)
@@ -176,7 +248,8 @@ for r in rows:
         ref[w] = r["rps"]
     ratio = r["rps"] / ref[w] if ref.get(w) else float("nan")
     print(f"| {w} | {server} | {r['requests']} | {r['errors']} | {r['rps']:.2f} | {r['p50_ms']:.0f} | "
-          f"{r['p99_ms']:.0f} | {ratio:.2f} | {r['server_cpu'] * 100:.0f} % | {r['generator_cpu'] * 100:.0f} % |")
+          f"{r['p99_ms']:.0f} | {ratio:.2f} | {r['server_cpu'] * 100:.0f} % | "
+          f"{r['ok'] / (r['server_cpu'] * r['seconds']):.2f} | {r['generator_cpu'] * 100:.0f} % |")
 bad = [r for r in rows if r["errors"] or r.get("warmup_errors")]
 for r in bad:
     print(f"\n{r['label']}: {r['errors']} errors (+{r.get('warmup_errors', 0)} in warm-up), e.g. {r['error_samples']}")

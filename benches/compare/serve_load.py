@@ -1,19 +1,27 @@
 #!/usr/bin/env python3
-"""Closed-loop HTTP load for serve.sh: N keep-alive connections (one thread each) ask for the
-URLs of a list in turn, and every answer is checked.
+"""HTTP load for serve.sh: N keep-alive connections (one thread each) ask for the URLs of a
+list in turn, and every answer is checked.
 
     serve_load.py --urls FILE --content-type image/jpeg --width 800 [--concurrency 4]
-                  [--warmup 8] [--seconds 20] [--requests 100000] [--header 'Accept: …']
-                  [--check-every 1] [--server-pid PID] [--label TEXT]
+                  [--warmup 8] [--seconds 20] [--requests 100000] [--rate R]
+                  [--header 'Accept: …'] [--check-every 1] [--server-pid PID] [--label TEXT]
 
-URL number n of the run is line n mod len(FILE), so with fewer connections than lines the
-requests in flight at once name different images (no server can coalesce them). The first
---warmup answers are checked but not timed; then the run stops at --seconds or --requests,
-whichever comes first. An answer counts as an error unless it is 200 with the expected
-Content-Type and, for every --check-every-th answer, the expected width read from the image
-header (JPEG SOF, WebP VP8/VP8L/VP8X, AVIF `ispe`). Prints one JSON object: requests, errors
-(with the first few reasons), req/s, p50/p99 ms, and the CPU share of this process (the load
-generator) and of --server-pid over the timed window.
+A line of FILE is a URL, optionally followed by tab-separated fields that replace the defaults
+for it: the accepted content types (`image/avif|image/webp`), the expected width, and a group
+name (the output then has p50/p99 per group too). URL number n of the run is line n mod
+len(FILE), so with fewer connections than lines the requests in flight at once name different
+images (no server can coalesce them). The first --warmup answers are checked but not timed;
+then the run stops at --seconds or --requests, whichever comes first.
+
+Closed loop by default: each connection sends its next request when the last one is answered.
+With --rate R the load is open: request n is due n/R seconds after the start and its latency
+counts from then (give enough connections to keep up), so a late start is not hidden.
+
+An answer counts as an error unless it is 200 with an expected Content-Type and, for every
+--check-every-th answer, the expected width read from the image header (JPEG SOF, WebP
+VP8/VP8L/VP8X, AVIF `ispe`). Prints one JSON object: requests, errors (with the first few
+reasons), req/s, p50/p99 ms, answers per content type, and the CPU share of this process (the
+load generator) and of --server-pid over the timed window.
 """
 
 import argparse
@@ -108,15 +116,23 @@ def main():
     ap.add_argument("--check-every", type=int, default=1)
     ap.add_argument("--server-pid", type=int)
     ap.add_argument("--label", default="")
+    ap.add_argument("--rate", type=float, help="requests per second, open loop (default: closed loop)")
     a = ap.parse_args()
 
+    entries = []
     with open(a.urls) as f:
-        urls = [u.strip() for u in f if u.strip()]
-    parsed = [urllib.parse.urlsplit(u) for u in urls]
+        for line in f:
+            if not line.strip():
+                continue
+            fields = line.rstrip("\n").split("\t")
+            ctypes = fields[1].split("|") if len(fields) > 1 else [a.content_type]
+            width = int(fields[2]) if len(fields) > 2 else a.width
+            group = fields[3] if len(fields) > 3 else ""
+            entries.append((urllib.parse.urlsplit(fields[0]), ctypes, width, group))
     headers = dict(h.split(": ", 1) for h in a.header)
 
     lock = threading.Lock()
-    state = {"next": 0, "errors": 0, "warmup_errors": 0, "reasons": [], "timed": [], "deadline": None}
+    state = {"groups": {}, "types": {}, "next": 0, "errors": 0, "warmup_errors": 0, "reasons": [], "timed": [], "deadline": None}
     t0_box = {}
 
     def take():
@@ -149,9 +165,15 @@ def main():
             n = take()
             if n is None:
                 break
-            u = parsed[n % len(parsed)]
+            u, ctypes, width, group = entries[n % len(entries)]
             path = u.path + ("?" + u.query if u.query else "")
-            start = time.monotonic()
+            if a.rate:
+                # Open loop: request n is due at n / rate; its latency counts from then, so a
+                # late start (every connection busy) is not hidden.
+                start = t_run + n / a.rate
+                time.sleep(max(0.0, start - time.monotonic()))
+            else:
+                start = time.monotonic()
             try:
                 if conn is None:
                     conn = http.client.HTTPConnection(u.hostname, u.port, timeout=120)
@@ -171,16 +193,20 @@ def main():
             elapsed = time.monotonic() - start
             if r.status != 200:
                 fail(n, f"{path}: status {r.status} {body[:120]!r}")
-            elif ctype.split(";")[0].strip() != a.content_type:
+            elif ctype.split(";")[0].strip() not in ctypes:
                 fail(n, f"{path}: content-type {ctype}")
-            elif n % a.check_every == 0 and (image_size(body) or (None,))[0] != a.width:
-                fail(n, f"{path}: size {image_size(body)}, expected width {a.width}")
+            elif n % a.check_every == 0 and (image_size(body) or (None,))[0] != width:
+                fail(n, f"{path}: size {image_size(body)}, expected width {width}")
             elif n >= a.warmup:
                 with lock:
                     state["timed"].append(elapsed)
+                    state["groups"].setdefault(group, []).append(elapsed)
+                    kind = ctype.split(";")[0].strip()
+                    state["types"][kind] = state["types"].get(kind, 0) + 1
         if conn is not None:
             conn.close()
 
+    t_run = time.monotonic()
     threads = [threading.Thread(target=worker) for _ in range(a.concurrency)]
     for t in threads:
         t.start()
@@ -204,6 +230,16 @@ def main():
         "rps": round(ok / wall, 3) if wall > 0 else 0,
         "p50_ms": round(percentile(lat, 50) * 1000, 1),
         "p99_ms": round(percentile(lat, 99) * 1000, 1),
+        "types": state["types"],
+        "groups": {
+            g: {
+                "ok": len(v),
+                "p50_ms": round(percentile(sorted(v), 50) * 1000, 1),
+                "p99_ms": round(percentile(sorted(v), 99) * 1000, 1),
+            }
+            for g, v in state["groups"].items()
+            if g
+        },
         "generator_cpu": round((time.process_time() - t0_box["cpu"]) / wall, 3),
     }
     if a.server_pid:
