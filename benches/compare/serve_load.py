@@ -147,7 +147,10 @@ def main():
                     t0_box["server"] = cpu_seconds(a.server_pid)
                 state["deadline"] = t0_box["wall"] + a.seconds
             if n >= a.warmup and (
-                n - a.warmup >= a.requests or time.monotonic() >= state["deadline"]
+                n - a.warmup >= a.requests
+                or time.monotonic() >= state["deadline"]
+                # Open loop: requests are handed out ahead of time (then wait until due).
+                or (a.rate and (n - a.warmup) / a.rate >= a.seconds)
             ):
                 return None
             state["next"] = n + 1
