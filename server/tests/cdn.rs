@@ -474,6 +474,9 @@ fn avif_fallback_answers_webp_then_the_cached_avif() {
         &accept,
     );
     assert_eq!(size_of(&r.body), (64, 36, pixform::ImageFormat::Avif));
-    assert_eq!(r.header("cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        r.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     assert_eq!(r.header("x-cache"), "MISS");
 }
