@@ -58,3 +58,27 @@ peers_pip_install() {
 peers_build_pixform() {
   (cd "$root" && cargo build -q --release ${PIXFORM_FEATURES:+--features "$PIXFORM_FEATURES"} "$@")
 }
+
+# The image servers of serve.sh, each in its own folder so their pins do not meet sharp@0.35.5:
+#   peers_install_ipx         ipx@3.1.1 (unjs, on sharp@0.34.5) via npm into $PEERS_DIR/ipx;
+#                             sets `ipx_bin`
+#   peers_install_thumbor     a venv at $PEERS_DIR/thumbor with thumbor==7.8.0 (on Pillow);
+#                             sets `thumbor_venv`
+peers_install_ipx() {
+  ipx_bin="$PEERS_DIR/ipx/node_modules/.bin/ipx"
+  if ! (cd "$PEERS_DIR/ipx" 2>/dev/null && node -e "require('sharp')" && [ -x "$ipx_bin" ]) >/dev/null 2>&1; then
+    echo "installing ipx@3.1.1 (sharp@0.34.5) into $PEERS_DIR/ipx" >&2
+    mkdir -p "$PEERS_DIR/ipx"
+    (cd "$PEERS_DIR/ipx" && { [ -f package.json ] || npm init -y >/dev/null; } &&
+      npm install --no-audit --no-fund ipx@3.1.1 sharp@0.34.5 >/dev/null)
+  fi
+}
+
+peers_install_thumbor() {
+  thumbor_venv="$PEERS_DIR/thumbor"
+  if [ ! -x "$thumbor_venv/bin/thumbor" ]; then
+    echo "installing thumbor==7.8.0 into $thumbor_venv" >&2
+    python3 -m venv "$thumbor_venv"
+    "$thumbor_venv/bin/pip" install -q thumbor==7.8.0 >/dev/null
+  fi
+}

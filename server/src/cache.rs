@@ -136,6 +136,17 @@ impl DerivedCache {
         Ok(cache)
     }
 
+    /// Whether entries are kept at all (`--cache-bytes` above 0).
+    pub fn enabled(&self) -> bool {
+        self.max_bytes != 0
+    }
+
+    /// Whether `key` is on disk now, without reading it or touching its recency. An eviction
+    /// may still come before a later [`DerivedCache::get_or_render`].
+    pub fn contains(&self, key: &CacheKey) -> bool {
+        self.enabled() && lock(&self.index).0.entries.contains(&key.relative())
+    }
+
     /// Bytes held now.
     pub fn total_bytes(&self) -> u64 {
         lock(&self.index).0.total

@@ -118,6 +118,15 @@ pub struct Config {
     /// (fractions allowed, `0.5` is one request every two seconds). Default: 1.
     #[arg(long, env = "PIXFORM_ASSET_API_RPS", default_value_t = 1.0, value_parser = parse_rps)]
     pub asset_api_rps: f64,
+    /// Answer an `auto=format` request that negotiates AVIF, when that AVIF is not in the
+    /// derived-image cache, with the next format the client accepts (WebP for browsers), marked
+    /// `Cache-Control: public, max-age=60` (`Vary: Accept` as every `auto=format` answer), and
+    /// encode the AVIF in the background into the cache for the next request. An AVIF encode
+    /// costs about 14 WebP encodes, so a first visitor otherwise waits for it. Only while a
+    /// render thread is free and none is awaited: under load the AVIF is rendered in line.
+    /// Needs the cache (`--cache-bytes` above 0). Default: off.
+    #[arg(long, env = "PIXFORM_AVIF_FALLBACK")]
+    pub avif_fallback: bool,
 }
 
 impl Config {

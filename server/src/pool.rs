@@ -74,6 +74,11 @@ impl RenderPool {
         }
     }
 
+    /// Whether a render thread is free and no render waits for one.
+    pub fn idle(&self) -> bool {
+        self.waiting.load(Ordering::SeqCst) == 0 && self.permits.available_permits() > 0
+    }
+
     /// Runs `work` on a render thread once one is free. 503 with `Retry-After` when the queue
     /// is full or the wait passes the timeout.
     pub async fn run<T, F>(&self, work: F) -> Result<T, ApiError>

@@ -414,3 +414,69 @@ fn a_client_that_disconnects_while_queued_frees_its_place() {
     assert_eq!(c.status, 200, "{}", c.text());
     assert_eq!(a.join().expect("join").status, 200);
 }
+
+/// `--avif-fallback`: an `auto=format` request that negotiates AVIF is answered at once with
+/// WebP, fresh for a minute only; the AVIF is encoded in the background, and a later request
+/// gets it from the cache, immutable. Without the flag the first answer is the AVIF itself.
+#[test]
+fn avif_fallback_answers_webp_then_the_cached_avif() {
+    use std::time::{Duration, Instant};
+    let accept = [("Accept", "image/avif,image/webp,*/*")];
+    let server = Server::start_with(&["--avif-fallback"], &[]);
+    let doc = server.upload_ok("images", &fixture("sample.jpg"), "");
+    let url = format!("{}?w=64&auto=format", path_of(&server, &doc));
+
+    let first = server.get(&url, &accept);
+    assert_eq!(first.status, 200, "{}", first.text());
+    assert_eq!(size_of(&first.body), (64, 36, pixform::ImageFormat::Webp));
+    assert_eq!(first.header("content-type"), "image/webp");
+    assert_eq!(first.header("cache-control"), "public, max-age=60");
+    assert_eq!(first.header("vary"), "Accept");
+    assert_eq!(first.header("x-cache"), "MISS");
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let later = loop {
+        let r = server.get(&url, &accept);
+        assert_eq!(r.status, 200, "{}", r.text());
+        if r.header("content-type") == "image/avif" {
+            break r;
+        }
+        // Until the AVIF is in, the same WebP from the cache.
+        assert_eq!(r.header("content-type"), "image/webp");
+        assert_eq!(r.header("cache-control"), "public, max-age=60");
+        assert_eq!(r.header("etag"), first.header("etag"));
+        assert_eq!(r.header("x-cache"), "HIT");
+        assert!(Instant::now() < deadline, "no AVIF within 120 s");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(size_of(&later.body), (64, 36, pixform::ImageFormat::Avif));
+    assert_eq!(
+        later.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(later.header("vary"), "Accept");
+    assert_eq!(later.header("x-cache"), "HIT");
+    assert_ne!(later.header("etag"), first.header("etag"));
+    // Two renders in all: the WebP and the background AVIF.
+    assert_eq!(metric(&server, "pixform_cache_misses_total"), 2.0);
+    // A client that does not take AVIF is unaffected: its WebP is immutable.
+    let webp = server.get(&url, &[("Accept", "image/webp,*/*")]);
+    assert_eq!(webp.header("content-type"), "image/webp");
+    assert_eq!(
+        webp.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+
+    let plain = Server::start();
+    let doc = plain.upload_ok("images", &fixture("sample.jpg"), "");
+    let r = plain.get(
+        &format!("{}?w=64&auto=format", path_of(&plain, &doc)),
+        &accept,
+    );
+    assert_eq!(size_of(&r.body), (64, 36, pixform::ImageFormat::Avif));
+    assert_eq!(
+        r.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(r.header("x-cache"), "MISS");
+}

@@ -5,6 +5,7 @@
 //! revalidation (`If-None-Match`, `If-Modified-Since`) answers 304 without reading the blob.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use axum::body::Body;
@@ -21,7 +22,7 @@ use sha1::{Digest, Sha1};
 
 use crate::auth;
 use crate::cache::{CacheKey, Rendered};
-use crate::db::{AclMode, Role};
+use crate::db::{AclMode, AssetRow, Role};
 use crate::error::{ApiError, ApiResult};
 use crate::state::{AppState, CdnAsset};
 use crate::store::Blobs;
@@ -35,6 +36,9 @@ const MAX_AGE_SECONDS: i64 = 31_536_000;
 // Token-authorized answers must not be shared by caches, and a revoked token must stop
 // working: no freshness at all.
 const PRIVATE: &str = "private, max-age=0";
+/// The `Cache-Control` of an `--avif-fallback` answer: fresh long enough for a page view, short
+/// enough that the client asks again once the AVIF is in the cache.
+const FALLBACK: &str = "public, max-age=60";
 
 fn not_found(what: &str) -> ApiError {
     ApiError::not_found(format!("{what} not found"))
@@ -84,59 +88,83 @@ pub async fn image(
         frames: u32::try_from(row.frames).unwrap_or(1).max(1),
         format,
     };
-    let accept = headers
+    let mut accept = headers
         .get(header::ACCEPT)
         .and_then(|v| v.to_str().ok())
         .map(pixform::accepted_formats)
         .unwrap_or_default();
-    let plan = pixform::plan::plan(
+    let mut plan = pixform::plan::plan(
         &facts,
         &spec,
         &PlanOptions::new(limits.clone(), accept.clone()),
     )
     .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
-    let variant = format!(
-        "{:x}",
-        Sha1::digest(format!("{}:{}", row.sha1, plan.cache_key))
-    );
-    let meta = ResponseMeta {
-        etag: format!("\"{variant}\""),
+    let mut meta = ResponseMeta {
+        etag: format!("\"{}\"", variant_of(&row.sha1, &plan.cache_key)),
         last_modified: system_time_of_ms(row.created_ms),
         access,
         vary_accept: plan.vary_accept,
+        short_lived: false,
     };
     if let Some(not_modified) = meta.not_modified(&headers) {
         return Ok(not_modified);
     }
-    let key = CacheKey {
+    let mut key = CacheKey {
         project: row.project_id.clone(),
         dataset: row.dataset.clone(),
         sha1: row.sha1.clone(),
-        variant,
+        variant: variant_of(&row.sha1, &plan.cache_key),
     };
     let download_name = row
         .original_filename
         .as_deref()
         .map(|n| n.rsplit_once('.').map_or(n, |(stem, _)| stem).to_owned())
         .filter(|n| !n.is_empty());
+    let avif_miss = state.config().avif_fallback
+        && plan.vary_accept
+        && plan.encoding.format == ImageFormat::Avif
+        && state.cache().enabled()
+        && !state.cache().contains(&key)
+        // Under load the background AVIF would hold a render thread the requests behind it
+        // need (and the stand-in adds a render): render the AVIF in line then.
+        && state.pool().idle();
+    if avif_miss {
+        // The AVIF goes into the cache in the background (joining a render of it already in
+        // flight), and this answer is the best other format the client accepts.
+        let background = state.clone();
+        let (bg_row, bg_spec, bg_key) = (Arc::clone(&asset.row), spec.clone(), key.clone());
+        let mut bg_options = TransformOptions::new(limits.clone(), accept.clone());
+        bg_options.download_name = download_name.clone();
+        tokio::spawn(async move {
+            let rendered = background
+                .cache()
+                .get_or_render(&bg_key, || {
+                    render(&background, &bg_row, &bg_spec, bg_options)
+                })
+                .await;
+            if let Err(e) = rendered {
+                tracing::warn!(error = ?e, "background AVIF render");
+            }
+        });
+        accept.retain(|f| *f != ImageFormat::Avif);
+        plan = pixform::plan::plan(
+            &facts,
+            &spec,
+            &PlanOptions::new(limits.clone(), accept.clone()),
+        )
+        .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+        key.variant = variant_of(&row.sha1, &plan.cache_key);
+        meta.etag = format!("\"{}\"", key.variant);
+        meta.short_lived = true;
+        if let Some(not_modified) = meta.not_modified(&headers) {
+            return Ok(not_modified);
+        }
+    }
+    let mut options = TransformOptions::new(limits, accept);
+    options.download_name = download_name;
     let (rendered, hit) = state
         .cache()
-        .get_or_render(&key, || async {
-            // The slot first: a render waiting in the queue must not hold its source's bytes,
-            // or the queue, not the workers, would set the memory bound.
-            let slot = state.pool().acquire().await?;
-            let source = state.source_bytes(row).await?;
-            let mut options = TransformOptions::new(limits, accept);
-            options.download_name = download_name;
-            let output = slot
-                .run(move || pixform::transform(&source, &spec, &options))
-                .await?
-                .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
-            Ok(Rendered {
-                body: Bytes::from(output.bytes),
-                content_disposition: output.content_disposition,
-            })
-        })
+        .get_or_render(&key, || render(&state, row, &spec, options))
         .await?;
     let mut response = meta.response(
         StatusCode::OK,
@@ -209,6 +237,7 @@ async fn original(
         last_modified: system_time_of_ms(row.created_ms),
         access: access.clone(),
         vary_accept: false,
+        short_lived: false,
     };
     if let Some(not_modified) = meta.not_modified(headers) {
         return Ok(not_modified);
@@ -433,12 +462,41 @@ fn parse_range(text: &str, size: u64) -> RangeAnswer {
     }
 }
 
+/// The cache variant (and ETag) of a plan's output for an asset.
+fn variant_of(sha1: &str, cache_key: &str) -> String {
+    format!("{:x}", Sha1::digest(format!("{sha1}:{cache_key}")))
+}
+
+/// Renders `spec` on `row` on a render thread.
+async fn render(
+    state: &AppState,
+    row: &AssetRow,
+    spec: &TransformSpec,
+    options: TransformOptions,
+) -> Result<Rendered, ApiError> {
+    // The slot first: a render waiting in the queue must not hold its source's bytes, or the
+    // queue, not the workers, would set the memory bound.
+    let slot = state.pool().acquire().await?;
+    let source = state.source_bytes(row).await?;
+    let spec = spec.clone();
+    let output = slot
+        .run(move || pixform::transform(&source, &spec, &options))
+        .await?
+        .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+    Ok(Rendered {
+        body: Bytes::from(output.bytes),
+        content_disposition: output.content_disposition,
+    })
+}
+
 /// The headers every CDN answer of one representation shares.
 struct ResponseMeta {
     etag: String,
     last_modified: SystemTime,
     access: Access,
     vary_accept: bool,
+    /// An `--avif-fallback` stand-in: `Cache-Control` [`FALLBACK`] instead of [`IMMUTABLE`].
+    short_lived: bool,
 }
 
 impl ResponseMeta {
@@ -485,6 +543,7 @@ impl ResponseMeta {
             h.insert(header::LAST_MODIFIED, v);
         }
         let cache_control = match self.access {
+            Access::Public if self.short_lived => HeaderValue::from_static(FALLBACK),
             Access::Public => HeaderValue::from_static(IMMUTABLE),
             Access::Token => HeaderValue::from_static(PRIVATE),
             // No cache may keep the answer past the URL's expiry, nor longer than a year
