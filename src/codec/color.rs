@@ -8,7 +8,7 @@ use moxcms::{ColorProfile, DataColorSpace, Layout, Transform8BitExecutor, Transf
 use crate::format::ImageFormat;
 use crate::pixels::{Image, PixelLayout};
 
-use super::error::CodecError;
+use super::error::{usize_of, CodecError};
 
 /// What a decoder produced, before colour conversion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -169,7 +169,7 @@ fn convert_with_profile(
         }
     }
     let t = srgb_transform(profile, kind.moxcms_layout(), out_layout, format)?;
-    let width = usize::try_from(samples.width).map_err(|e| CodecError::internal(format, e))?;
+    let width = usize_of(format, samples.width)?;
     let in_row = width * kind.channels();
     let out_row = width * kind.output().channels();
     let mut out = vec![0u8; out_row * usize::try_from(samples.height).unwrap_or(0)];

@@ -164,3 +164,9 @@ pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic without a message".to_owned())
 }
+
+/// `v` as a `usize` for a dependency's API; on a target where it does not fit, an internal
+/// error of `format`'s codec.
+pub(crate) fn usize_of(format: ImageFormat, v: u32) -> Result<usize, CodecError> {
+    usize::try_from(v).map_err(|e| CodecError::internal(format, e))
+}

@@ -12,7 +12,7 @@ use crate::format::ImageFormat;
 use crate::pixels::{BufferPool, Image, PixelLayout};
 
 use super::color::{SampleKind, Samples};
-use super::error::CodecError;
+use super::error::{usize_of, CodecError};
 use super::header::Header;
 use super::info::{scaled_size, ColorModel};
 use super::jpeg_icc;
@@ -25,10 +25,6 @@ fn map_error(e: turbojpeg::Error) -> CodecError {
         turbojpeg::Error::TurboJpegError(msg) => CodecError::corrupt(F, msg),
         other => CodecError::internal(F, other),
     }
-}
-
-fn to_usize(v: u32) -> Result<usize, CodecError> {
-    usize::try_from(v).map_err(|e| CodecError::internal(F, e))
 }
 
 /// Decodes a grey or YCbCr/RGB file at 1/`denom` (1, 2, 4 or 8) of the stored size, to grey or
@@ -49,7 +45,7 @@ pub(crate) fn decode(
     let factor = ScalingFactor::new(1, usize::from(denom.max(1)));
     d.set_scaling_factor(factor).map_err(map_error)?;
     let scaled = d.read_header(bytes).map_err(map_error)?.scaled(factor);
-    let (width, height) = (to_usize(w)?, to_usize(h)?);
+    let (width, height) = (usize_of(F, w)?, usize_of(F, h)?);
     if (scaled.width, scaled.height) != (width, height) {
         return Err(CodecError::corrupt(
             F,
@@ -117,9 +113,9 @@ pub(crate) fn encode(
     };
     let src = turbojpeg::Image {
         pixels: image.data(),
-        width: to_usize(image.width())?,
+        width: usize_of(F, image.width())?,
         pitch: image.stride(),
-        height: to_usize(image.height())?,
+        height: usize_of(F, image.height())?,
         format,
     };
     let capacity = c

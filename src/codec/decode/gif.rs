@@ -4,7 +4,7 @@
 use crate::format::ImageFormat;
 
 use super::super::color::{SampleKind, Samples};
-use super::super::error::CodecError;
+use super::super::error::{usize_of, CodecError};
 use super::super::header::Header;
 
 const F: ImageFormat = ImageFormat::Gif;
@@ -22,8 +22,8 @@ pub(super) fn decode(bytes: &[u8], header: &Header) -> Result<Samples, CodecErro
         .ok_or_else(|| CodecError::corrupt(F, "no image frame"))?;
     let (fw, fh) = (usize::from(frame.width), usize::from(frame.height));
     let (left, top) = (usize::from(frame.left), usize::from(frame.top));
-    let sw_us = usize::try_from(sw).map_err(|e| CodecError::internal(F, e))?;
-    let sh_us = usize::try_from(sh).map_err(|e| CodecError::internal(F, e))?;
+    let sw_us = usize_of(F, sw)?;
+    let sh_us = usize_of(F, sh)?;
     let mut canvas = vec![0u8; sw_us * sh_us * 4];
     let visible_w = fw.min(sw_us.saturating_sub(left));
     if fw == 0 || visible_w == 0 {

@@ -13,7 +13,7 @@ use crate::format::ImageFormat;
 use crate::pixels::BufferPool;
 
 use super::super::color::{SampleKind, Samples};
-use super::super::error::{panic_message, CodecError};
+use super::super::error::{panic_message, usize_of, CodecError};
 use super::super::header::Header;
 use super::super::info::{scaled_size, ColorModel};
 use super::DecodeOptions;
@@ -107,7 +107,7 @@ fn decode_libjpeg(
         (SampleKind::Rgb, PixelFormat::Rgb)
     };
     let channels = if grey { 1 } else { 3 };
-    let (width, height) = (to_usize(w)?, to_usize(h)?);
+    let (width, height) = (usize_of(F, w)?, usize_of(F, h)?);
     // The probe checked the source area against the limits; the scaled one is no larger.
     let len = width
         .checked_mul(height)
@@ -165,10 +165,6 @@ fn decode_libjpeg(
     };
     pool.give(data);
     Err(CodecError::corrupt(F, message))
-}
-
-fn to_usize(v: u32) -> Result<usize, CodecError> {
-    usize::try_from(v).map_err(|e| CodecError::internal(F, e))
 }
 
 fn map_jd_error(e: jpeg_decoder::Error) -> CodecError {

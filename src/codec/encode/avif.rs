@@ -5,7 +5,7 @@ use rgb::FromSlice;
 use crate::format::ImageFormat;
 use crate::pixels::{Image, PixelLayout};
 
-use super::super::error::CodecError;
+use super::super::error::{usize_of, CodecError};
 
 const F: ImageFormat = ImageFormat::Avif;
 
@@ -15,10 +15,7 @@ const F: ImageFormat = ImageFormat::Avif;
 const SPEED: u8 = 9;
 
 pub(super) fn encode(image: &Image, quality: u8) -> Result<Vec<u8>, CodecError> {
-    let (w, h) = (
-        usize::try_from(image.width()).map_err(|e| CodecError::internal(F, e))?,
-        usize::try_from(image.height()).map_err(|e| CodecError::internal(F, e))?,
-    );
+    let (w, h) = (usize_of(F, image.width())?, usize_of(F, image.height())?);
     let q = f32::from(quality.clamp(1, 100));
     let enc = ravif::Encoder::new()
         .with_quality(q)

@@ -8,7 +8,7 @@ use libjpeg_turbo_rs::{Encoder, PixelFormat, Subsampling};
 use crate::format::ImageFormat;
 use crate::pixels::{BufferPool, Image, PixelLayout};
 
-use super::super::error::{panic_message, CodecError};
+use super::super::error::{panic_message, usize_of, CodecError};
 use super::super::jpeg_icc;
 
 const F: ImageFormat = ImageFormat::Jpeg;
@@ -25,8 +25,7 @@ pub(super) fn encode(
         PixelLayout::Rgb8 => PixelFormat::Rgb,
         PixelLayout::Rgba8 => PixelFormat::Rgba,
     };
-    let to_usize = |v: u32| usize::try_from(v).map_err(|e| CodecError::internal(F, e));
-    let (w, h) = (to_usize(image.width())?, to_usize(image.height())?);
+    let (w, h) = (usize_of(F, image.width())?, usize_of(F, image.height())?);
     // 4:2:0 as libjpeg's default and every peer; optimised Huffman tables as sharp's
     // `optimiseCoding` (≈ 5–10 % smaller for ≈ 1 ms at 800 px). The pixels are ours and the
     // size was checked against JPEG's bound, so a panic inside the encoder would be its bug:
