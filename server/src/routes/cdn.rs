@@ -93,14 +93,23 @@ pub async fn image(
         .and_then(|v| v.to_str().ok())
         .map(pixform::accepted_formats)
         .unwrap_or_default();
-    let mut plan = pixform::plan::plan(
-        &facts,
-        &spec,
-        &PlanOptions::new(limits.clone(), accept.clone()),
-    )
-    .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+    let plan_for = |accept: &[ImageFormat]| {
+        pixform::plan::plan(
+            &facts,
+            &spec,
+            &PlanOptions::new(limits.clone(), accept.to_vec()),
+        )
+        .map_err(|e| ApiError::from_engine(e.http_status(), e))
+    };
+    let mut plan = plan_for(&accept)?;
+    let mut key = CacheKey {
+        project: row.project_id.clone(),
+        dataset: row.dataset.clone(),
+        sha1: row.sha1.clone(),
+        variant: variant_of(&row.sha1, &plan.cache_key),
+    };
     let mut meta = ResponseMeta {
-        etag: format!("\"{}\"", variant_of(&row.sha1, &plan.cache_key)),
+        etag: format!("\"{}\"", key.variant),
         last_modified: system_time_of_ms(row.created_ms),
         access,
         vary_accept: plan.vary_accept,
@@ -109,17 +118,16 @@ pub async fn image(
     if let Some(not_modified) = meta.not_modified(&headers) {
         return Ok(not_modified);
     }
-    let mut key = CacheKey {
-        project: row.project_id.clone(),
-        dataset: row.dataset.clone(),
-        sha1: row.sha1.clone(),
-        variant: variant_of(&row.sha1, &plan.cache_key),
-    };
     let download_name = row
         .original_filename
         .as_deref()
         .map(|n| n.rsplit_once('.').map_or(n, |(stem, _)| stem).to_owned())
         .filter(|n| !n.is_empty());
+    let options_for = |accept: Vec<ImageFormat>| {
+        let mut options = TransformOptions::new(limits.clone(), accept);
+        options.download_name = download_name.clone();
+        options
+    };
     let avif_miss = state.config().avif_fallback
         && plan.vary_accept
         && plan.encoding.format == ImageFormat::Avif
@@ -133,8 +141,7 @@ pub async fn image(
         // flight), and this answer is the best other format the client accepts.
         let background = state.clone();
         let (bg_row, bg_spec, bg_key) = (Arc::clone(&asset.row), spec.clone(), key.clone());
-        let mut bg_options = TransformOptions::new(limits.clone(), accept.clone());
-        bg_options.download_name = download_name.clone();
+        let bg_options = options_for(accept.clone());
         tokio::spawn(async move {
             let rendered = background
                 .cache()
@@ -147,12 +154,7 @@ pub async fn image(
             }
         });
         accept.retain(|f| *f != ImageFormat::Avif);
-        plan = pixform::plan::plan(
-            &facts,
-            &spec,
-            &PlanOptions::new(limits.clone(), accept.clone()),
-        )
-        .map_err(|e| ApiError::from_engine(e.http_status(), e))?;
+        plan = plan_for(&accept)?;
         key.variant = variant_of(&row.sha1, &plan.cache_key);
         meta.etag = format!("\"{}\"", key.variant);
         meta.short_lived = true;
@@ -160,8 +162,7 @@ pub async fn image(
             return Ok(not_modified);
         }
     }
-    let mut options = TransformOptions::new(limits, accept);
-    options.download_name = download_name;
+    let options = options_for(accept);
     let (rendered, hit) = state
         .cache()
         .get_or_render(&key, || render(&state, row, &spec, options))
